@@ -1,0 +1,23 @@
+@{
+    RootModule           = 'PimRust.psm1'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '76038763-c100-4f6c-abb8-ca04d6731fb2'
+    Author               = 'PimRust contributors'
+    CompanyName          = 'PimRust'
+    Copyright            = '(c) PimRust contributors. MIT License.'
+    Description          = 'List and activate Microsoft Entra Privileged Identity Management (PIM) eligibilities from the pipeline: Entra roles, PIM for Groups and Azure resource roles. Fast, cross-platform, no Az or Graph module dependencies.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FunctionsToExport    = @()
+    CmdletsToExport      = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('PIM', 'PrivilegedIdentityManagement', 'EntraID', 'AzureAD', 'Azure', 'Graph', 'RBAC', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            LicenseUri   = 'https://github.com/pimrust/pimrust/blob/main/LICENSE'
+            ProjectUri   = 'https://github.com/pimrust/pimrust'
+            ReleaseNotes = 'https://github.com/pimrust/pimrust/blob/main/CHANGELOG.md'
+        }
+    }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env pwsh
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+Builds and tests PimRust. Tasks run in Rust (cargo xtask) so they behave the same on every OS.
+
+.EXAMPLE
+./build.ps1 Build     # native library + interop assembly + module under out/PimRust/<version>/
+./build.ps1 Test      # everything Build does, then all test suites (cargo, xunit, Pester)
+./build.ps1 Clean
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Test', 'Clean')]
+    [string] $Task = 'Build',
+
+    # Build the native library without optimisations (faster to compile).
+    [switch] $DebugBuild
+)
+
+$ErrorActionPreference = 'Stop'
+$arguments = @('xtask', $Task.ToLowerInvariant())
+if ($DebugBuild) {
+    $arguments += '--debug'
+}
+Push-Location $PSScriptRoot
+try {
+    & cargo @arguments
+    if ($LASTEXITCODE -ne 0) {
+        throw "Task '$Task' failed (cargo xtask exited with $LASTEXITCODE)."
+    }
+}
+finally {
+    Pop-Location
+}

@@ -1,0 +1,66 @@
+//! The versioned JSON documents that cross the C ABI: the final result of an operation.
+//!
+//! `{"v":1,"ok":true,"data":…}` or
+//! `{"v":1,"ok":false,"error":{"kind","code","message","httpStatus","retryAfterSec","details"}}`.
+
+use crate::error::Error;
+use crate::redact::redact;
+use serde_json::{Value, json};
+
+pub const ENVELOPE_VERSION: u32 = 1;
+
+pub fn success(data: Value) -> String {
+    json!({ "v": ENVELOPE_VERSION, "ok": true, "data": data }).to_string()
+}
+
+pub fn failure(error: &Error) -> String {
+    json!({
+        "v": ENVELOPE_VERSION,
+        "ok": false,
+        "error": {
+            "kind": error.kind(),
+            "code": error.code(),
+            "message": redact(&error.to_string()),
+            "httpStatus": error.http_status(),
+            "retryAfterSec": Value::Null,
+            "details": Value::Null,
+        }
+    })
+    .to_string()
+}
+
+pub fn from_result(result: Result<Value, Error>) -> String {
+    match result {
+        Ok(data) => success(data),
+        Err(error) => failure(&error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn success_envelope_shape() {
+        let v: Value = serde_json::from_str(&success(json!({"a": 1}))).unwrap();
+        assert_eq!(v, json!({"v": 1, "ok": true, "data": {"a": 1}}));
+    }
+
+    #[test]
+    fn failure_envelope_carries_kind_code_and_message() {
+        let v: Value = serde_json::from_str(&failure(&Error::Cancelled)).unwrap();
+        assert_eq!(v["v"], 1);
+        assert_eq!(v["ok"], false);
+        assert_eq!(v["error"]["kind"], "Cancelled");
+        assert_eq!(v["error"]["code"], "Cancelled");
+        assert_eq!(v["error"]["message"], "the operation was cancelled");
+        assert!(v["error"]["httpStatus"].is_null());
+    }
+
+    #[test]
+    fn failure_messages_are_redacted() {
+        let err = Error::InvalidArgument("bad header Authorization: Bearer eyJabc.def.ghi".into());
+        let text = failure(&err);
+        assert!(!text.contains("eyJabc"), "{text}");
+    }
+}

@@ -1,0 +1,35 @@
+//! Events an operation emits while it runs (progress, prompts, log lines). Hosts pull them from the
+//! op's queue; nothing ever calls back into the host.
+
+use crate::engine::op::Op;
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+pub const EVENT_VERSION: u32 = 1;
+
+/// Write side of one operation's event queue. Cheap to clone; safe to use from any task.
+#[derive(Clone)]
+pub struct EventSink {
+    op: Arc<Op>,
+}
+
+impl EventSink {
+    pub(crate) fn new(op: Arc<Op>) -> Self {
+        Self { op }
+    }
+
+    /// Emits `{"v":1,"event":<name>, ...fields}`; `fields` must be a JSON object.
+    pub fn emit(&self, name: &str, fields: Value) {
+        let mut event = Map::new();
+        event.insert("v".into(), json!(EVENT_VERSION));
+        event.insert("event".into(), json!(name));
+        if let Value::Object(fields) = fields {
+            event.extend(fields);
+        }
+        self.op.push_event(Value::Object(event).to_string());
+    }
+
+    pub fn progress(&self, fields: Value) {
+        self.emit("progress", fields);
+    }
+}

@@ -1,0 +1,45 @@
+//! Method dispatch: the names a host may start, and the context each method runs with.
+
+mod sys;
+
+use crate::error::Error;
+use crate::events::EventSink;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+/// What a running method can reach: its event queue and its cancellation token.
+pub(crate) struct Context {
+    pub events: EventSink,
+    #[allow(dead_code)] // used by long-running methods that clean up before stopping
+    pub cancel: CancellationToken,
+}
+
+pub const METHODS: &[&str] = &["sys.echo", "sys.sleep"];
+
+pub(crate) async fn dispatch(
+    context: Context,
+    method: String,
+    params: Value,
+) -> Result<Value, Error> {
+    match method.as_str() {
+        "sys.echo" => Ok(sys::echo(params)),
+        "sys.sleep" => sys::sleep(&context, parse(params)?).await,
+        #[cfg(feature = "test-hooks")]
+        "sys.panic" => panic!("sys.panic was called"),
+        _ => Err(Error::UnknownMethod {
+            method,
+            known: METHODS.join(", "),
+        }),
+    }
+}
+
+/// Parses a method's params; `null` (no params given) reads as `{}`.
+fn parse<T: DeserializeOwned>(params: Value) -> Result<T, Error> {
+    let params = if params.is_null() {
+        Value::Object(Default::default())
+    } else {
+        params
+    };
+    serde_json::from_value(params).map_err(Error::invalid_params)
+}

@@ -1,0 +1,164 @@
+//! Building and assembling the module: out/PimRust/<version>/ with lib/ and runtimes/<rid>/native/.
+
+use crate::run::{cargo, run};
+use crate::tools::repo_root;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    Debug,
+    Release,
+}
+
+impl Profile {
+    fn target_dir(self) -> &'static str {
+        match self {
+            Profile::Debug => "debug",
+            Profile::Release => "release",
+        }
+    }
+}
+
+/// An assembled, importable module.
+pub struct Module {
+    pub root: PathBuf,
+}
+
+/// Module files copied as they are (the Private/Public folders are copied whole).
+const MODULE_FILES: [&str; 3] = ["PimRust.psd1", "PimRust.psm1", "LICENSE"];
+const MODULE_FOLDERS: [&str; 2] = ["Private", "Public"];
+
+/// The runtime identifier of this machine, as in runtimes/<rid>/native.
+pub fn host_rid() -> String {
+    let os = match std::env::consts::OS {
+        "windows" => "win",
+        "macos" => "osx",
+        other => other,
+    };
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "x64",
+        "aarch64" => "arm64",
+        "x86" => "x86",
+        other => other,
+    };
+    format!("{os}-{arch}")
+}
+
+fn native_file_name() -> String {
+    format!(
+        "{}pimrust{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    )
+}
+
+pub fn build(profile: Profile) -> Result<Module, String> {
+    let mut args = vec!["build", "--locked", "--package", "pimrust-ffi"];
+    if profile == Profile::Release {
+        args.push("--release");
+    }
+    run(&mut cargo(&args), None)?;
+    let interop_out = repo_root().join("target/dotnet/PimRust.Interop");
+    run(
+        Command::new("dotnet")
+            .args([
+                "build",
+                "ffi/dotnet/PimRust.Interop",
+                "--nologo",
+                "--verbosity",
+                "quiet",
+                "-c",
+                "Release",
+                "-o",
+            ])
+            .arg(&interop_out),
+        None,
+    )?;
+    assemble(profile, &interop_out)
+}
+
+fn assemble(profile: Profile, interop_out: &Path) -> Result<Module, String> {
+    let root = repo_root().join("out").join("PimRust").join(VERSION);
+    if root.exists() {
+        std::fs::remove_dir_all(&root)
+            .map_err(|e| format!("cannot clear {}: {e}", root.display()))?;
+    }
+    let native_dir = root.join("runtimes").join(host_rid()).join("native");
+    create_dir(&root.join("lib"))?;
+    create_dir(&native_dir)?;
+    for file in MODULE_FILES {
+        copy(&repo_root().join(file), &root.join(file))?;
+    }
+    for entry in std::fs::read_dir(repo_root())
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.ends_with(".Format.ps1xml") || name.ends_with(".Types.ps1xml") {
+            copy(&entry.path(), &root.join(&name))?;
+        }
+    }
+    for folder in MODULE_FOLDERS {
+        let source = repo_root().join(folder);
+        if !source.is_dir() {
+            continue;
+        }
+        create_dir(&root.join(folder))?;
+        for entry in std::fs::read_dir(&source)
+            .map_err(|e| e.to_string())?
+            .flatten()
+        {
+            if entry.path().extension().is_some_and(|ext| ext == "ps1") {
+                copy(&entry.path(), &root.join(folder).join(entry.file_name()))?;
+            }
+        }
+    }
+    copy(
+        &interop_out.join("PimRust.Interop.dll"),
+        &root.join("lib/PimRust.Interop.dll"),
+    )?;
+    let native = repo_root()
+        .join("target")
+        .join(profile.target_dir())
+        .join(native_file_name());
+    copy(&native, &native_dir.join(native_file_name()))?;
+    let size = std::fs::metadata(&native).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "xtask: assembled {} ({} {} bytes)",
+        root.display(),
+        native_file_name(),
+        size
+    );
+    Ok(Module { root })
+}
+
+pub fn clean() -> Result<(), String> {
+    run(&mut cargo(&["clean"]), None)?;
+    for dir in [
+        "out",
+        "ffi/dotnet/PimRust.Interop/bin",
+        "ffi/dotnet/PimRust.Interop/obj",
+        "ffi/dotnet/PimRust.Interop.Tests/bin",
+        "ffi/dotnet/PimRust.Interop.Tests/obj",
+    ] {
+        let path = repo_root().join(dir);
+        if path.exists() {
+            std::fs::remove_dir_all(&path)
+                .map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn create_dir(path: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(path).map_err(|e| format!("cannot create {}: {e}", path.display()))
+}
+
+fn copy(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::copy(from, to)
+        .map(|_| ())
+        .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))
+}

@@ -1,0 +1,80 @@
+//! Build tasks for PimRust: `cargo xtask <build|test|clean>` (build.ps1 forwards to these).
+//! Written in Rust so the same steps run on every OS, with or without PowerShell installed.
+
+mod checks;
+mod layout;
+mod run;
+mod tools;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <build|test|clean> [--debug]
+
+  build   cargo build of the native library, dotnet build of PimRust.Interop, and assembly of a
+          ready-to-import module under out/PimRust/<version>/
+  test    build, then: bindings drift check, cargo tests, interop (xunit) tests, Pester tests in a
+          fresh pwsh (skipped, loudly, where pwsh is missing unless PIMRUST_REQUIRE_PESTER=1),
+          PowerShell syntax check
+  clean   remove build output";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let profile = if args.iter().any(|a| a == "--debug") {
+        layout::Profile::Debug
+    } else {
+        layout::Profile::Release
+    };
+    let result = match args.first().map(|a| a.to_ascii_lowercase()).as_deref() {
+        Some("build") => layout::build(profile).map(|_| ()),
+        Some("test") => test(profile),
+        Some("clean") => layout::clean(),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn test(profile: layout::Profile) -> Result<(), String> {
+    let bindings_before = checks::read_bindings()?;
+    let module = layout::build(profile)?;
+    let mut tally = run::Tally::default();
+    let mut failures = Vec::new();
+
+    let mut step = |name: &str, outcome: Result<(), String>| {
+        if let Err(message) = outcome {
+            eprintln!("xtask: FAILED {name}: {message}");
+            failures.push(name.to_string());
+        }
+    };
+
+    step(
+        "bindings drift check",
+        checks::bindings_unchanged(&bindings_before),
+    );
+    step(
+        "exported symbols are bound",
+        checks::every_export_is_bound(),
+    );
+    step("ABI and module versions agree", checks::versions_agree());
+    step("cargo tests", run::cargo_tests(profile, &mut tally));
+    step("interop tests", run::dotnet_tests(&module, &mut tally));
+    step("Pester tests", run::pester_tests(&module, &mut tally));
+    step("PowerShell syntax check", run::powershell_syntax_check());
+
+    println!();
+    println!("xtask: {tally}");
+    if failures.is_empty() {
+        println!("xtask: all test steps passed");
+        Ok(())
+    } else {
+        Err(format!("failed steps: {}", failures.join(", ")))
+    }
+}

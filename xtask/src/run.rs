@@ -1,0 +1,187 @@
+//! Running child processes: echo their output live, count the tests they report, fail on non-zero.
+
+use crate::layout::{Module, Profile};
+use crate::tools::{self, repo_root};
+use std::fmt;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[derive(Default)]
+pub struct Tally {
+    passed: u64,
+    failed: u64,
+    skipped: u64,
+}
+
+impl fmt::Display for Tally {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} passed, {} failed, {} skipped",
+            self.passed, self.failed, self.skipped
+        )
+    }
+}
+
+impl Tally {
+    /// Reads the summary lines of cargo test, dotnet test (VSTest) and our Pester runner.
+    fn read(&mut self, line: &str) {
+        let number_after = |key: &str| -> Option<u64> {
+            let start = line.find(key)? + key.len();
+            line[start..]
+                .trim_start()
+                .split(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse()
+                .ok()
+        };
+        if line.starts_with("test result:") {
+            // test result: ok. 12 passed; 0 failed; 1 ignored; ...
+            let count_before = |word: &str| -> u64 {
+                line.split(';')
+                    .find(|part| part.trim_end().ends_with(word))
+                    .and_then(|part| part.split_whitespace().rev().nth(1)?.parse().ok())
+                    .unwrap_or(0)
+            };
+            self.passed += count_before("passed");
+            self.failed += count_before("failed");
+            self.skipped += count_before("ignored");
+        } else if line.trim_start().starts_with("Passed!")
+            || line.trim_start().starts_with("Failed!")
+        {
+            // Passed!  - Failed:     0, Passed:    15, Skipped:     0, Total:    15, Duration: ...
+            self.passed += number_after("Passed:").unwrap_or(0);
+            self.failed += number_after("Failed:").unwrap_or(0);
+            self.skipped += number_after("Skipped:").unwrap_or(0);
+        } else if let Some(rest) = line.strip_prefix("pester: ") {
+            let mut numbers = rest
+                .split(|c: char| !c.is_ascii_digit())
+                .filter_map(|n| n.parse::<u64>().ok());
+            self.passed += numbers.next().unwrap_or(0);
+            self.failed += numbers.next().unwrap_or(0);
+            self.skipped += numbers.next().unwrap_or(0);
+        }
+    }
+}
+
+/// Runs `command` from the repo root, echoing its stdout (and feeding `tally`); fails on non-zero exit.
+pub fn run(command: &mut Command, mut tally: Option<&mut Tally>) -> Result<(), String> {
+    let shown = format!("{command:?}");
+    println!("xtask: running {shown}");
+    let mut child = command
+        .current_dir(repo_root())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    for line in BufReader::new(stdout).lines() {
+        let line = line.map_err(|e| format!("reading output of {shown}: {e}"))?;
+        println!("{line}");
+        if let Some(tally) = tally.as_deref_mut() {
+            tally.read(&line);
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("waiting for {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} exited with {status}"))
+    }
+}
+
+pub fn cargo(args: &[&str]) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.args(args);
+    command
+}
+
+pub fn cargo_tests(profile: Profile, tally: &mut Tally) -> Result<(), String> {
+    let mut args = vec!["test", "--workspace", "--locked"];
+    if profile == Profile::Release {
+        args.push("--release");
+    }
+    run(&mut cargo(&args), Some(tally))
+}
+
+pub fn dotnet_tests(module: &Module, tally: &mut Tally) -> Result<(), String> {
+    let mut command = Command::new("dotnet");
+    command
+        .args([
+            "test",
+            "ffi/dotnet/PimRust.Interop.Tests",
+            "--nologo",
+            "--verbosity",
+            "quiet",
+        ])
+        .env("PIMRUST_MODULE_ROOT", &module.root);
+    run(&mut command, Some(tally))
+}
+
+pub fn pester_tests(module: &Module, tally: &mut Tally) -> Result<(), String> {
+    let Some(pwsh) = tools::pwsh() else {
+        let reason = "pwsh (PowerShell 7.4+) was not found on PATH or in .tools/pwsh";
+        if std::env::var("PIMRUST_REQUIRE_PESTER").is_ok_and(|v| v == "1") {
+            return Err(format!("{reason}, and PIMRUST_REQUIRE_PESTER=1"));
+        }
+        println!(
+            "xtask: SKIPPED Pester tests: {reason}. The PowerShell layer was NOT tested in this run."
+        );
+        return Ok(());
+    };
+    let mut command = Command::new(pwsh);
+    command.args([
+        "-NoProfile",
+        "-NonInteractive",
+        "-File",
+        "Pester/Invoke-PimRustTests.ps1",
+        "-ModuleRoot",
+    ]);
+    command.arg(&module.root);
+    if let Some(pester) = tools::pester_manifest() {
+        command.arg("-PesterPath").arg(pester);
+    }
+    run(&mut command, Some(tally))
+}
+
+pub fn powershell_syntax_check() -> Result<(), String> {
+    let checker = repo_root().join("tools/ps-syntax/check.mjs");
+    let installed = repo_root().join("tools/ps-syntax/node_modules").is_dir();
+    let Some(node) = tools::node().filter(|_| checker.is_file() && installed) else {
+        println!(
+            "xtask: SKIPPED PowerShell syntax check: node or tools/ps-syntax (npm ci --prefix tools/ps-syntax) is missing"
+        );
+        return Ok(());
+    };
+    let mut command = Command::new(node);
+    command.arg(checker).args([
+        "PimRust.psd1",
+        "PimRust.psm1",
+        "build.ps1",
+        "Private",
+        "Public",
+        "Pester",
+    ]);
+    run(&mut command, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tally;
+
+    #[test]
+    fn reads_cargo_dotnet_and_pester_summaries() {
+        let mut tally = Tally::default();
+        for line in [
+            "test result: ok. 12 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.20s",
+            "test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out",
+            "Passed!  - Failed:     0, Passed:    15, Skipped:     1, Total:    16, Duration: 2 s - x.dll (net10.0)",
+            "pester: 9 passed, 1 failed, 2 skipped",
+            "unrelated 5 passed line",
+        ] {
+            tally.read(line);
+        }
+        assert_eq!(tally.to_string(), "39 passed, 3 failed, 4 skipped");
+    }
+}
