@@ -8,7 +8,8 @@
     Description          = 'List and activate Microsoft Entra Privileged Identity Management (PIM) eligibilities from the pipeline: Entra roles, PIM for Groups and Azure resource roles. Fast, cross-platform, no Az or Graph module dependencies.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
-    FunctionsToExport    = @()
+    FormatsToProcess     = @('PimRust.Format.ps1xml')
+    FunctionsToExport    = @('Connect-Pim', 'Disconnect-Pim', 'Get-PimContext')
     CmdletsToExport      = @()
     VariablesToExport    = @()
     AliasesToExport      = @()

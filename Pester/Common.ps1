@@ -11,3 +11,19 @@ function Invoke-FreshPwsh {
     $pwsh = (Get-Process -Id $PID).Path
     & $pwsh -NoProfile -NonInteractive -Command $Script 2>&1
 }
+
+function New-TestJwt {
+    # A JWT-shaped token (PimRust reads claims but never verifies signatures; the services do).
+    param(
+        [Parameter(Mandatory)][string] $Audience,
+        [int] $ExpiresInSeconds = 3600,
+        [string] $Scopes = 'RoleEligibilitySchedule.Read.Directory RoleAssignmentSchedule.ReadWrite.Directory'
+    )
+    $encode = { param($text) [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($text)).TrimEnd('=').Replace('+', '-').Replace('/', '_') }
+    $payload = @{
+        aud = $Audience; tid = '11111111-1111-1111-1111-111111111111'; oid = '22222222-2222-2222-2222-222222222222'
+        upn = 'adele@contoso.example'; scp = $Scopes; amr = @('pwd', 'mfa')
+        exp = [DateTimeOffset]::UtcNow.AddSeconds($ExpiresInSeconds).ToUnixTimeSeconds()
+    } | ConvertTo-Json -Compress
+    '{0}.{1}.c2lnbmF0dXJlLXRoYXQtaXMtbm90LWNoZWNrZWQ' -f (& $encode '{"alg":"HS256","typ":"JWT"}'), (& $encode $payload)
+}

@@ -26,6 +26,16 @@ function Write-PimNativeEvent {
             $percent = [int][math]::Min(100, [math]::Max(0, $nativeEvent.percent))
             Write-Progress -Activity $Activity -Status "$percent%" -PercentComplete $percent
         }
+        { $_ -in 'deviceCode', 'browser' } {
+            # A sign-in prompt must reach the user even when the information stream is silenced.
+            $prompt = if ($nativeEvent.event -eq 'browser' -and -not $nativeEvent.opened) {
+                "$($nativeEvent.message)`n$($nativeEvent.url)"
+            }
+            else {
+                $nativeEvent.message
+            }
+            Write-Information -MessageData $prompt -Tags 'PimRust.Prompt' -InformationAction Continue
+        }
         'eventsDropped' {
             Write-Debug "[native] $($nativeEvent.count) events were dropped because the queue was full"
         }

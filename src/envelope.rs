@@ -22,11 +22,21 @@ pub fn failure(error: &Error) -> String {
             "code": error.code(),
             "message": redact(&error.to_string()),
             "httpStatus": error.http_status(),
-            "retryAfterSec": Value::Null,
-            "details": Value::Null,
+            "retryAfterSec": error.retry_after().map(|d| d.as_secs_f64()),
+            "details": redact_value(error.details()),
         }
     })
     .to_string()
+}
+
+/// Details can echo service text; the same redaction applies to every string inside them.
+fn redact_value(value: &Value) -> Value {
+    match value {
+        Value::String(text) => Value::String(redact(text).into_owned()),
+        Value::Array(items) => Value::Array(items.iter().map(redact_value).collect()),
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), redact_value(v))).collect()),
+        other => other.clone(),
+    }
 }
 
 pub fn from_result(result: Result<Value, Error>) -> String {

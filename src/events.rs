@@ -18,6 +18,18 @@ impl EventSink {
         Self { op }
     }
 
+    /// A sink not tied to a running op, for hosts and tests that call the core directly.
+    pub fn buffered() -> Self {
+        Self {
+            op: Arc::new(Op::new()),
+        }
+    }
+
+    /// Takes every queued event (oldest first).
+    pub fn drain(&self) -> Vec<String> {
+        std::iter::from_fn(|| self.op.next_event()).collect()
+    }
+
     /// Emits `{"v":1,"event":<name>, ...fields}`; `fields` must be a JSON object.
     pub fn emit(&self, name: &str, fields: Value) {
         let mut event = Map::new();

@@ -1,13 +1,18 @@
 //! PimRust core: the operation engine behind the C ABI, plus (in later modules) sign-in and the
 //! Graph/ARM clients. This crate has no FFI and no `unsafe`; `ffi/` is a thin layer over [`Engine`].
 
+pub mod api;
+pub mod auth;
 pub mod engine;
 pub mod envelope;
 pub mod error;
 pub mod events;
+pub mod http;
 mod logging;
 mod methods;
+pub mod pim;
 pub mod redact;
+mod session;
 
 pub use engine::{Engine, EngineConfig, EngineInfo, OpError, OpId};
 pub use error::{Error, ErrorKind};

@@ -52,10 +52,7 @@ impl<S: Subscriber> Layer<S> for QueueLayer {
         event.record(&mut visitor);
         let metadata = event.metadata();
         let mut fields = Map::new();
-        fields.insert(
-            "level".into(),
-            json!(metadata.level().as_str().to_ascii_lowercase()),
-        );
+        fields.insert("level".into(), json!(metadata.level().as_str().to_ascii_lowercase()));
         fields.insert("target".into(), json!(metadata.target()));
         fields.insert("message".into(), json!(redact(&visitor.message)));
         if !visitor.fields.is_empty() {

@@ -72,9 +72,6 @@ mod tests {
 
     #[test]
     fn keeps_parameter_names_for_context() {
-        assert_eq!(
-            redact("code=abc&state=xyz"),
-            format!("code={REDACTED}&state=xyz")
-        );
+        assert_eq!(redact("code=abc&state=xyz"), format!("code={REDACTED}&state=xyz"));
     }
 }

@@ -22,10 +22,7 @@ fn run(engine: &Engine, op: OpId) -> (Vec<Value>, Value) {
             events.push(serde_json::from_str(&event).unwrap());
         }
         if finished {
-            let result = engine
-                .take_result(op)
-                .unwrap()
-                .expect("finished op has a result");
+            let result = engine.take_result(op).unwrap().expect("finished op has a result");
             return (events, serde_json::from_str(&result).unwrap());
         }
         assert!(Instant::now() < deadline, "op did not finish in time");
@@ -35,8 +32,7 @@ fn run(engine: &Engine, op: OpId) -> (Vec<Value>, Value) {
 #[test]
 fn echo_round_trips_params_including_non_ascii_text() {
     let engine = engine();
-    let params =
-        json!({"text": "Grüße, 東京, emoji 🚀, quote \" and \\ backslash", "n": [1, 2.5, null]});
+    let params = json!({"text": "Grüße, 東京, emoji 🚀, quote \" and \\ backslash", "n": [1, 2.5, null]});
     let op = start(&engine, json!({"method": "sys.echo", "params": params}));
     let (_, envelope) = run(&engine, op);
     assert_eq!(envelope, json!({"v": 1, "ok": true, "data": params}));
@@ -104,10 +100,7 @@ fn sleep_reports_progress_then_finishes() {
 #[test]
 fn cancel_stops_a_sleep_promptly_with_a_cancelled_envelope() {
     let engine = engine();
-    let op = start(
-        &engine,
-        json!({"method": "sys.sleep", "params": {"ms": 60_000}}),
-    );
+    let op = start(&engine, json!({"method": "sys.sleep", "params": {"ms": 60_000}}));
     std::thread::sleep(Duration::from_millis(50));
     let cancelled_at = Instant::now();
     engine.cancel(op).unwrap();
@@ -136,10 +129,7 @@ fn collecting_a_result_retires_the_id() {
 #[test]
 fn releasing_a_running_op_cancels_it_and_retires_the_id_when_it_stops() {
     let engine = engine();
-    let op = start(
-        &engine,
-        json!({"method": "sys.sleep", "params": {"ms": 60_000}}),
-    );
+    let op = start(&engine, json!({"method": "sys.sleep", "params": {"ms": 60_000}}));
     engine.release(op).unwrap();
     let deadline = Instant::now() + Duration::from_secs(2);
     while engine.info().live_ops > 0 || engine.info().running_ops > 0 {
@@ -196,15 +186,10 @@ fn log_events_follow_the_requested_level() {
     assert!(messages.contains(&"operation started"), "{events:?}");
     assert!(events.iter().all(|e| e["v"] == 1));
 
-    let info_op = start(
-        &engine,
-        json!({"method": "sys.echo", "params": {}, "logLevel": "info"}),
-    );
+    let info_op = start(&engine, json!({"method": "sys.echo", "params": {}, "logLevel": "info"}));
     let (events, _) = run(&engine, info_op);
     assert!(
-        events
-            .iter()
-            .all(|e| e["event"] != "log" || e["level"] != "debug"),
+        events.iter().all(|e| e["event"] != "log" || e["level"] != "debug"),
         "{events:?}"
     );
 }
@@ -217,9 +202,7 @@ fn invalid_config_is_rejected_with_a_clear_message() {
         (r#"{"surprise": true}"#, "surprise"),
         ("[1,2", "invalid client config"),
     ] {
-        let error = Engine::from_config_json(config)
-            .err()
-            .expect("config is rejected");
+        let error = Engine::from_config_json(config).err().expect("config is rejected");
         assert!(error.to_string().contains(needle), "{config}: {error}");
     }
     assert!(Engine::from_config_json("").is_ok());
@@ -229,10 +212,7 @@ fn invalid_config_is_rejected_with_a_clear_message() {
 fn shutdown_cancels_everything_and_refuses_new_ops() {
     let engine = engine();
     for _ in 0..10 {
-        start(
-            &engine,
-            json!({"method": "sys.sleep", "params": {"ms": 60_000}}),
-        );
+        start(&engine, json!({"method": "sys.sleep", "params": {"ms": 60_000}}));
     }
     let started = Instant::now();
     engine.shutdown();
@@ -241,10 +221,7 @@ fn shutdown_cancels_everything_and_refuses_new_ops() {
         "shutdown blocked for {:?}",
         started.elapsed()
     );
-    assert_eq!(
-        engine.start(r#"{"method":"sys.echo"}"#),
-        Err(OpError::ShutDown)
-    );
+    assert_eq!(engine.start(r#"{"method":"sys.echo"}"#), Err(OpError::ShutDown));
     assert_eq!(engine.info().live_ops, 0);
     engine.shutdown(); // idempotent
 }

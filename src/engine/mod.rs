@@ -7,6 +7,7 @@ pub(crate) mod op;
 
 use crate::error::Error;
 use crate::events::EventSink;
+use crate::session::{Session, cache_options};
 use crate::{envelope, logging, methods};
 use futures::FutureExt;
 use op::Op;
@@ -42,6 +43,11 @@ pub struct EngineConfig {
     /// Default level of the log events each op emits (`off`, `error`, `warn`, `info`, `debug`,
     /// `trace`); a request's `logLevel` overrides it. Default `info`.
     pub log_level: Option<String>,
+    /// Where sign-ins persist: `auto` (encrypted, key in the OS key store), `disabled`, or
+    /// `plaintextFile` (opt-in for machines without a key store).
+    pub token_cache: Option<String>,
+    /// Folder of the token cache; default: the per-user local data folder + `PimRust`.
+    pub token_cache_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -102,6 +108,7 @@ pub struct Engine {
     handle: Handle,
     registry: Arc<Registry>,
     default_level: LevelFilter,
+    session: Arc<Session>,
 }
 
 impl Engine {
@@ -121,10 +128,9 @@ impl Engine {
         };
         let workers = config.worker_threads.unwrap_or(2);
         if !(1..=64).contains(&workers) {
-            return Err(Error::InvalidArgument(
-                "workerThreads must be between 1 and 64".into(),
-            ));
+            return Err(Error::InvalidArgument("workerThreads must be between 1 and 64".into()));
         }
+        let cache = cache_options(config.token_cache.as_deref(), config.token_cache_dir.clone())?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(workers)
             .thread_name("pimrust-worker")
@@ -139,6 +145,7 @@ impl Engine {
                 ..Registry::default()
             }),
             default_level,
+            session: Arc::new(Session::new(cache)?),
         })
     }
 
@@ -156,14 +163,12 @@ impl Engine {
             .map_err(|e| Error::InvalidArgument(format!("invalid request: {e}")));
         let level = match &request {
             Ok(OpRequest {
-                log_level: Some(text),
-                ..
+                log_level: Some(text), ..
             }) => logging::parse_level(text),
             _ => Some(self.default_level),
         };
         let events = EventSink::new(op.clone());
-        let dispatch =
-            logging::dispatch_for_op(events.clone(), level.unwrap_or(self.default_level));
+        let dispatch = logging::dispatch_for_op(events.clone(), level.unwrap_or(self.default_level));
         let request = match (request, level) {
             (Ok(req), Some(_)) => Ok(req),
             (Ok(req), None) => Err(Error::InvalidArgument(format!(
@@ -174,6 +179,7 @@ impl Engine {
         };
 
         let registry = self.registry.clone();
+        let session = self.session.clone();
         let running = RunningGuard::new(registry.clone());
         let task = async move {
             let started = Instant::now();
@@ -181,9 +187,12 @@ impl Engine {
                 Err(error) => Err(error),
                 Ok(req) => {
                     tracing::debug!(op = id, method = %req.method, "operation started");
-                    let context = methods::Context { events, cancel: op.cancel.clone() };
-                    let work = AssertUnwindSafe(methods::dispatch(context, req.method, req.params))
-                        .catch_unwind();
+                    let context = methods::Context {
+                        session,
+                        events,
+                        cancel: op.cancel.clone(),
+                    };
+                    let work = AssertUnwindSafe(methods::dispatch(context, req.method, req.params)).catch_unwind();
                     tokio::select! {
                         biased;
                         _ = op.cancel.cancelled() => Err(Error::Cancelled),

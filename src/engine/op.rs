@@ -94,10 +94,6 @@ impl Op {
     /// Takes the final envelope if the op has finished.
     pub(crate) fn take_result(&self) -> Option<String> {
         let mut state = self.state.lock();
-        if state.finished {
-            state.result.take()
-        } else {
-            None
-        }
+        if state.finished { state.result.take() } else { None }
     }
 }

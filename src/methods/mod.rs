@@ -1,30 +1,43 @@
 //! Method dispatch: the names a host may start, and the context each method runs with.
 
+mod auth;
+mod pim;
 mod sys;
 
 use crate::error::Error;
 use crate::events::EventSink;
+use crate::session::Session;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
-/// What a running method can reach: its event queue and its cancellation token.
+/// What a running method can reach: the client's shared session, its event queue and its
+/// cancellation token.
 pub(crate) struct Context {
+    pub session: Arc<Session>,
     pub events: EventSink,
     #[allow(dead_code)] // used by long-running methods that clean up before stopping
     pub cancel: CancellationToken,
 }
 
-pub const METHODS: &[&str] = &["sys.echo", "sys.sleep"];
+pub const METHODS: &[&str] = &[
+    "sys.echo",
+    "sys.sleep",
+    "auth.connect",
+    "auth.disconnect",
+    "auth.context",
+];
 
-pub(crate) async fn dispatch(
-    context: Context,
-    method: String,
-    params: Value,
-) -> Result<Value, Error> {
+pub(crate) async fn dispatch(context: Context, method: String, params: Value) -> Result<Value, Error> {
     match method.as_str() {
         "sys.echo" => Ok(sys::echo(params)),
         "sys.sleep" => sys::sleep(&context, parse(params)?).await,
+        "auth.connect" => auth::connect(&context, parse(params)?).await,
+        "auth.disconnect" => auth::disconnect(&context, parse(params)?).await,
+        "auth.context" => auth::context_info(&context).await,
+        "pim.listEligible" => pim::list_eligible(&context, parse(params)?).await,
+        "pim.listActive" => pim::list_active(&context, parse(params)?).await,
         #[cfg(feature = "test-hooks")]
         "sys.panic" => panic!("sys.panic was called"),
         _ => Err(Error::UnknownMethod {

@@ -29,14 +29,10 @@ fn default_progress_interval() -> u64 {
 
 pub(super) async fn sleep(context: &Context, params: SleepParams) -> Result<Value, Error> {
     if params.ms > MAX_SLEEP_MS {
-        return Err(Error::InvalidArgument(format!(
-            "ms must be at most {MAX_SLEEP_MS}"
-        )));
+        return Err(Error::InvalidArgument(format!("ms must be at most {MAX_SLEEP_MS}")));
     }
     if params.progress_interval_ms == 0 {
-        return Err(Error::InvalidArgument(
-            "progressIntervalMs must be positive".into(),
-        ));
+        return Err(Error::InvalidArgument("progressIntervalMs must be positive".into()));
     }
     let total = Duration::from_millis(params.ms);
     let step = Duration::from_millis(params.progress_interval_ms);

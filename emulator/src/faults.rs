@@ -1,0 +1,228 @@
+//! Fault and latency injection rules.
+
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use serde::{Deserialize, Serialize};
+
+/// Which emulated host a request went to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Surface {
+    /// `/{tenant}/oauth2/v2.0/...` and OIDC metadata.
+    Login,
+    /// `/graph/...`
+    Graph,
+    /// `/arm/...`
+    Arm,
+    /// `/_emulator/...`
+    Control,
+    Other,
+}
+
+/// One fault rule. A rule *matches* a request by method / path / surface; a matching rule
+/// *fires* on the 1st..`firstN`-th match (if `firstN` is set), on every `everyKth` match (if set),
+/// or on every match otherwise. A firing rule applies its latency and its effect.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultRule {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// HTTP method (case-insensitive); omitted = any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Path prefix including the surface prefix, e.g. `/graph/v1.0/roleManagement`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_prefix: Option<String>,
+    /// Regular expression matched against the path (without query).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_regex: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub surface: Option<Surface>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_n: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every_kth: Option<u64>,
+    #[serde(default)]
+    pub latency_ms: u64,
+    #[serde(default)]
+    pub jitter_ms: u64,
+    /// Respond with this status (429, 500, 503, ...) in the surface's error envelope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_sec: Option<u64>,
+    /// Overrides the error code of the injected error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    /// Close the connection without any response, before the request is processed.
+    #[serde(default)]
+    pub drop_connection: bool,
+    /// Process the request (state changes), then close the connection without a response.
+    #[serde(default)]
+    pub drop_after_action: bool,
+    /// Stream the response body slowly over this many milliseconds.
+    #[serde(default)]
+    pub slow_body_ms: u64,
+    /// Answer 401 with a `WWW-Authenticate` `insufficient_claims` challenge asking for this
+    /// `acrs` value, unless the bearer token already carries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims_challenge_acrs: Option<String>,
+}
+
+impl FaultRule {
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(r) = &self.path_regex {
+            regex::Regex::new(r).map_err(|e| format!("pathRegex: {e}"))?;
+        }
+        if self.every_kth == Some(0) {
+            return Err("everyKth must be at least 1".into());
+        }
+        if let Some(s) = self.status
+            && !(100..=599).contains(&s)
+        {
+            return Err(format!("status {s} is not an HTTP status"));
+        }
+        Ok(())
+    }
+}
+
+/// What the fault engine decided for one request.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultOutcome {
+    pub latency_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_sec: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    pub drop_connection: bool,
+    pub drop_after_action: bool,
+    pub slow_body_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims_challenge_acrs: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fired_rules: Vec<String>,
+}
+
+impl FaultOutcome {
+    pub fn is_noop(&self) -> bool {
+        self.latency_ms == 0
+            && self.status.is_none()
+            && !self.drop_connection
+            && !self.drop_after_action
+            && self.slow_body_ms == 0
+            && self.claims_challenge_acrs.is_none()
+    }
+}
+
+struct CompiledRule {
+    rule: FaultRule,
+    regex: Option<regex::Regex>,
+    matches: u64,
+}
+
+pub struct FaultEngine {
+    rules: Vec<CompiledRule>,
+    rng: StdRng,
+}
+
+impl FaultEngine {
+    pub fn new(rules: Vec<FaultRule>, seed: u64) -> Result<Self, String> {
+        let mut e = Self {
+            rules: Vec::new(),
+            rng: StdRng::seed_from_u64(seed),
+        };
+        e.set_rules(rules)?;
+        Ok(e)
+    }
+
+    /// Replaces the rules (match counters restart at zero).
+    pub fn set_rules(&mut self, rules: Vec<FaultRule>) -> Result<(), String> {
+        let mut compiled = Vec::new();
+        for (i, r) in rules.into_iter().enumerate() {
+            r.validate().map_err(|e| format!("rules[{i}]: {e}"))?;
+            let regex = match &r.path_regex {
+                Some(p) => Some(regex::Regex::new(p).map_err(|e| format!("rules[{i}]: {e}"))?),
+                None => None,
+            };
+            compiled.push(CompiledRule {
+                rule: r,
+                regex,
+                matches: 0,
+            });
+        }
+        self.rules = compiled;
+        Ok(())
+    }
+
+    pub fn rules(&self) -> Vec<FaultRule> {
+        self.rules.iter().map(|r| r.rule.clone()).collect()
+    }
+
+    pub fn reseed(&mut self, seed: u64) {
+        self.rng = StdRng::seed_from_u64(seed);
+    }
+
+    pub fn evaluate(&mut self, method: &str, path: &str, surface: Surface) -> FaultOutcome {
+        let mut out = FaultOutcome::default();
+        for (idx, c) in self.rules.iter_mut().enumerate() {
+            let r = &c.rule;
+            if let Some(m) = &r.method
+                && !m.eq_ignore_ascii_case(method)
+            {
+                continue;
+            }
+            if let Some(p) = &r.path_prefix
+                && !path.starts_with(p.as_str())
+            {
+                continue;
+            }
+            if let Some(re) = &c.regex
+                && !re.is_match(path)
+            {
+                continue;
+            }
+            if let Some(s) = r.surface
+                && s != surface
+            {
+                continue;
+            }
+            c.matches += 1;
+            let n = c.matches;
+            let fires = match (r.first_n, r.every_kth) {
+                (Some(first), _) if n <= first => true,
+                (Some(_), None) => false,
+                (_, Some(k)) => n % k.max(1) == 0,
+                (None, None) => true,
+            };
+            if !fires {
+                continue;
+            }
+            out.fired_rules.push(r.id.clone().unwrap_or_else(|| format!("#{idx}")));
+            let jitter = if r.jitter_ms > 0 {
+                self.rng.random_range(0..=r.jitter_ms)
+            } else {
+                0
+            };
+            out.latency_ms = out.latency_ms.saturating_add(r.latency_ms.saturating_add(jitter));
+            out.slow_body_ms = out.slow_body_ms.max(r.slow_body_ms);
+            let effect_taken = out.status.is_some() || out.drop_connection || out.drop_after_action;
+            if !effect_taken {
+                if r.drop_connection {
+                    out.drop_connection = true;
+                } else if r.drop_after_action {
+                    out.drop_after_action = true;
+                } else if let Some(s) = r.status {
+                    out.status = Some(s);
+                    out.retry_after_sec = r.retry_after_sec;
+                    out.error_code = r.error_code.clone();
+                }
+            }
+            if out.claims_challenge_acrs.is_none() {
+                out.claims_challenge_acrs = r.claims_challenge_acrs.clone();
+            }
+        }
+        out
+    }
+}

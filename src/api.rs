@@ -1,0 +1,193 @@
+//! Authorized requests to Graph and ARM. A claims challenge — a 401 with `WWW-Authenticate` claims,
+//! or PIM's 400 `...AcrsValidationFailed` with `claims=` in the message — is answered by one step-up
+//! sign-in and exactly one retry with the new token; a 401 without claims drops the cached token and
+//! retries once with a refreshed one.
+
+use crate::auth::claims;
+use crate::auth::cloud::Resource;
+use crate::auth::session::Authenticator;
+use crate::auth::token::AccessToken;
+use crate::error::{Error, ErrorKind};
+use crate::events::EventSink;
+use crate::http::{HttpClient, Idempotency};
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
+use reqwest::{RequestBuilder, StatusCode};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// A finished response with its body read.
+#[derive(Debug)]
+pub struct ApiResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl ApiResponse {
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// `error.code` and `error.message` of a Graph or ARM error body.
+    pub fn error_code_and_message(&self) -> Option<(String, String)> {
+        let body = self.json()?;
+        let error = body.get("error")?;
+        Some((
+            error["code"].as_str()?.to_string(),
+            error["message"].as_str().unwrap_or_default().to_string(),
+        ))
+    }
+
+    /// The claims challenge this response carries, in either in-band form.
+    pub fn claims_challenge(&self) -> Option<Value> {
+        if self.status == StatusCode::UNAUTHORIZED {
+            return self
+                .headers
+                .get_all(reqwest::header::WWW_AUTHENTICATE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find_map(claims::from_www_authenticate);
+        }
+        if self.status == StatusCode::BAD_REQUEST {
+            let (code, message) = self.error_code_and_message()?;
+            if code.contains("AcrsValidationFailed") || message.contains("AcrsValidationFailed") {
+                return claims::from_pim_message(&message);
+            }
+        }
+        None
+    }
+}
+
+#[derive(Clone)]
+pub struct ApiClient {
+    http: HttpClient,
+    auth: Arc<Authenticator>,
+}
+
+impl ApiClient {
+    pub fn new(http: HttpClient, auth: Arc<Authenticator>) -> Self {
+        Self { http, auth }
+    }
+
+    pub fn auth(&self) -> &Authenticator {
+        &self.auth
+    }
+
+    /// Sends `build(token)` with a token for `resource`, proactively satisfying `claims` (e.g. a
+    /// policy's authentication context) when given, and reacting to challenges as described above.
+    pub async fn send(
+        &self,
+        resource: Resource,
+        idempotency: Idempotency,
+        proactive_claims: Option<&Value>,
+        events: &EventSink,
+        build: impl Fn(&AccessToken) -> RequestBuilder,
+    ) -> Result<ApiResponse, Error> {
+        let token = self.auth.access_token(resource, proactive_claims, events, true).await?;
+        let response = self.send_once(&token, idempotency, &build).await?;
+        if let Some(challenge) = response.claims_challenge() {
+            tracing::info!(
+                "{} answered {} with a claims challenge; stepping up once",
+                resource.name(),
+                response.status.as_u16()
+            );
+            let merged = match proactive_claims {
+                Some(first) => claims::combine(first, &challenge),
+                None => challenge,
+            };
+            let stepped_up = self.auth.access_token(resource, Some(&merged), events, true).await?;
+            return self.send_once(&stepped_up, idempotency, &build).await;
+        }
+        if response.status == StatusCode::UNAUTHORIZED && proactive_claims.is_none() {
+            tracing::info!("{} rejected the access token; refreshing it once", resource.name());
+            self.auth.invalidate(resource);
+            let fresh = self.auth.access_token(resource, None, events, true).await?;
+            return self.send_once(&fresh, idempotency, &build).await;
+        }
+        Ok(response)
+    }
+
+    async fn send_once(
+        &self,
+        token: &AccessToken,
+        idempotency: Idempotency,
+        build: &impl Fn(&AccessToken) -> RequestBuilder,
+    ) -> Result<ApiResponse, Error> {
+        let response = self.http.send(idempotency, || build(token)).await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(|e| {
+            Error::service(
+                ErrorKind::Network,
+                "NetworkError",
+                format!("reading the service's answer failed: {e}"),
+            )
+        })?;
+        Ok(ApiResponse { status, headers, body })
+    }
+}
+
+impl ApiResponse {
+    /// The error this (non-success) response means, with the service's code and message.
+    pub fn into_error(&self, resource: Resource) -> Error {
+        let (code, message) = self.error_code_and_message().unwrap_or_else(|| {
+            (
+                format!("Http{}", self.status.as_u16()),
+                String::from_utf8_lossy(&self.body).chars().take(300).collect(),
+            )
+        });
+        let kind = match self.status.as_u16() {
+            401 => ErrorKind::AuthenticationRequired,
+            403 => ErrorKind::Forbidden,
+            429 => ErrorKind::Throttled,
+            _ => ErrorKind::Service,
+        };
+        let text = if message.is_empty() { code.clone() } else { message };
+        let mut error = crate::error::ServiceError::new(kind, code, format!("{}: {text}", resource.name()))
+            .with_status(self.status.as_u16());
+        error.retry_after = self
+            .headers
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| crate::http::parse_retry_after(v, std::time::SystemTime::now()));
+        error.into()
+    }
+}
+
+impl ApiClient {
+    /// GETs a collection and follows every `@odata.nextLink` (Graph) or `nextLink` (ARM).
+    pub async fn get_all(&self, resource: Resource, first: String, events: &EventSink) -> Result<Vec<Value>, Error> {
+        let mut items = Vec::new();
+        let mut next = Some(first);
+        let client = self.http.inner().clone();
+        while let Some(url) = next.take() {
+            let response = self
+                .send(resource, Idempotency::Idempotent, None, events, |token| {
+                    client.get(&url).header("authorization", token.authorization())
+                })
+                .await?;
+            if !response.status.is_success() {
+                return Err(response.into_error(resource));
+            }
+            let body = response.json().ok_or_else(|| {
+                Error::service(
+                    ErrorKind::Service,
+                    "UnexpectedResponse",
+                    format!("{} answered with a body that is not JSON", resource.name()),
+                )
+            })?;
+            items.extend(body["value"].as_array().cloned().unwrap_or_default());
+            next = body["@odata.nextLink"]
+                .as_str()
+                .or(body["nextLink"].as_str())
+                .filter(|l| !l.is_empty())
+                .map(str::to_string);
+        }
+        Ok(items)
+    }
+
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+}

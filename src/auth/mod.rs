@@ -1,0 +1,11 @@
+//! Sign-in: OAuth flows against Entra ID, tokens per resource, claims challenges, and the persisted,
+//! encrypted refresh-token cache.
+
+pub mod cache;
+pub mod claims;
+pub mod cloud;
+pub mod interactive;
+mod loopback;
+pub mod session;
+pub mod token;
+pub mod token_endpoint;

@@ -1,0 +1,200 @@
+//! The one HTTP client of the core: rustls, no redirects, bounded timeouts, and retries that honour
+//! `Retry-After`. What is retried depends on whether the request may be repeated safely: a 429/503 or
+//! a failed connect never reached the service's logic and is always retried; a 5xx or a broken
+//! connection after sending is retried only for idempotent requests (a write may have happened).
+
+use crate::error::{Error, ErrorKind};
+use crate::redact::redact;
+use rand::Rng;
+use reqwest::{RequestBuilder, Response, StatusCode};
+use std::time::{Duration, Instant, SystemTime};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idempotency {
+    /// Reads, and writes whose repetition is harmless.
+    Idempotent,
+    /// Writes that must not be sent twice unless the service said it did not process them.
+    NotIdempotent,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts in all, including the first.
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// A `Retry-After` longer than this is not waited for; the caller gets the throttling error.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(400),
+            max_delay: Duration::from_secs(20),
+            max_retry_after: Duration::from_secs(120),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: reqwest::Client,
+    retry: RetryPolicy,
+}
+
+impl HttpClient {
+    pub fn new(retry: RetryPolicy) -> Result<Self, Error> {
+        let inner = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .use_rustls_tls()
+            .user_agent(concat!("PimRust/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(15))
+            .timeout(Duration::from_secs(100))
+            .build()
+            .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self { inner, retry })
+    }
+
+    pub fn inner(&self) -> &reqwest::Client {
+        &self.inner
+    }
+
+    /// Sends the request built by `build` (called once per attempt), retrying as described above.
+    /// Returns the last response whatever its status; only transport failures become errors.
+    pub async fn send(&self, idempotency: Idempotency, build: impl Fn() -> RequestBuilder) -> Result<Response, Error> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let request = build()
+                .build()
+                .map_err(|e| Error::Internal(format!("invalid request: {e}")))?;
+            let method = request.method().clone();
+            let target = redact(&format!("{}{}", request.url().path(), query_part(request.url()))).into_owned();
+            let started = Instant::now();
+            let outcome = self.inner.execute(request).await;
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            let last = attempt >= self.retry.max_attempts;
+            match outcome {
+                Ok(response) => {
+                    let status = response.status();
+                    tracing::debug!(%method, target = %target, status = status.as_u16(), attempt, elapsed_ms, "HTTP");
+                    let retryable = status == StatusCode::TOO_MANY_REQUESTS
+                        || status == StatusCode::SERVICE_UNAVAILABLE
+                        || (idempotency == Idempotency::Idempotent && status.is_server_error());
+                    if !retryable || last {
+                        return Ok(response);
+                    }
+                    let delay = match retry_after(&response) {
+                        Some(wait) if wait > self.retry.max_retry_after => return Ok(response),
+                        Some(wait) => wait,
+                        None => self.backoff(attempt),
+                    };
+                    tracing::info!(
+                        "{} {target} answered {}; retrying in {} ms",
+                        method,
+                        status.as_u16(),
+                        delay.as_millis()
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+                Err(error) => {
+                    let never_sent = error.is_connect();
+                    tracing::debug!(%method, target = %target, attempt, elapsed_ms, error = %error, "HTTP transport error");
+                    if last || !(never_sent || idempotency == Idempotency::Idempotent) {
+                        return Err(network_error(&method, &target, &error));
+                    }
+                    let delay = self.backoff(attempt);
+                    tracing::info!(
+                        "{method} {target} failed ({error}); retrying in {} ms",
+                        delay.as_millis()
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        }
+    }
+
+    /// Exponential backoff with full jitter.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .retry
+            .base_delay
+            .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
+            .min(self.retry.max_delay);
+        let millis = ceiling.as_millis().max(1) as u64;
+        Duration::from_millis(rand::rng().random_range(millis / 2..=millis))
+    }
+}
+
+fn query_part(url: &url::Url) -> String {
+    url.query().map(|q| format!("?{q}")).unwrap_or_default()
+}
+
+fn network_error(method: &reqwest::Method, target: &str, error: &reqwest::Error) -> Error {
+    let what = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else {
+        "failed"
+    };
+    Error::service(
+        ErrorKind::Network,
+        "NetworkError",
+        format!("{method} {target} {what}: {}", redact(&error.to_string())),
+    )
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub fn retry_after(response: &Response) -> Option<Duration> {
+    let value = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    parse_retry_after(value, SystemTime::now())
+}
+
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_accepts_seconds_zero_and_http_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after("0", now), Some(Duration::ZERO));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(30)));
+        let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
+        assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-3", now), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let client = HttpClient::new(RetryPolicy {
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(350),
+            ..RetryPolicy::default()
+        })
+        .unwrap();
+        for _ in 0..50 {
+            assert!(client.backoff(1) <= Duration::from_millis(100));
+            assert!(client.backoff(1) >= Duration::from_millis(50));
+            assert!(client.backoff(10) <= Duration::from_millis(350));
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! `pim.listEligible` and `pim.listActive`.
+
+use super::Context;
+use crate::error::Error;
+use crate::pim::list::{self, ListOptions};
+use serde_json::Value;
+
+pub(super) async fn list_eligible(context: &Context, options: ListOptions) -> Result<Value, Error> {
+    let listing = list::eligible(
+        &context.session.api,
+        &context.session.policies,
+        &context.events,
+        &options,
+    )
+    .await?;
+    serde_json::to_value(listing).map_err(|e| Error::Internal(e.to_string()))
+}
+
+pub(super) async fn list_active(context: &Context, options: ListOptions) -> Result<Value, Error> {
+    let listing = list::active(&context.session.api, &context.events, &options).await?;
+    serde_json::to_value(listing).map_err(|e| Error::Internal(e.to_string()))
+}

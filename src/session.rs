@@ -1,0 +1,47 @@
+//! What every operation of one client shares: the HTTP client, the sign-in state and the API client.
+
+use crate::api::ApiClient;
+use crate::auth::cache::{CacheMode, CacheOptions};
+use crate::auth::session::Authenticator;
+use crate::error::Error;
+use crate::http::{HttpClient, RetryPolicy};
+use crate::pim::list::PolicyCache;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub struct Session {
+    pub auth: Arc<Authenticator>,
+    pub api: ApiClient,
+    pub policies: PolicyCache,
+}
+
+impl Session {
+    pub fn new(cache: Option<CacheOptions>) -> Result<Self, Error> {
+        let http = HttpClient::new(RetryPolicy::default())?;
+        let auth = Arc::new(Authenticator::new(http.clone(), cache));
+        Ok(Self {
+            api: ApiClient::new(http, auth.clone()),
+            auth,
+            policies: PolicyCache::default(),
+        })
+    }
+}
+
+/// `tokenCache` of the client config: `auto` (default), `disabled`, `plaintextFile`.
+pub fn cache_options(mode: Option<&str>, dir: Option<PathBuf>) -> Result<Option<CacheOptions>, Error> {
+    let mode = match mode.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("auto") => CacheMode::Auto,
+        Some("disabled") | Some("none") => return Ok(None),
+        Some("plaintextfile") => CacheMode::PlaintextFile,
+        Some(other) => {
+            return Err(Error::InvalidArgument(format!(
+                "unknown tokenCache '{other}'; use auto, disabled or plaintextFile"
+            )));
+        }
+    };
+    Ok(Some(CacheOptions {
+        dir,
+        mode,
+        ..CacheOptions::default()
+    }))
+}

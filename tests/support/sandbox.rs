@@ -1,0 +1,84 @@
+//! Starts the sandbox emulator in-process and signs in against it.
+
+use pimrust_core::api::ApiClient;
+use pimrust_core::auth::cloud::EndpointOverrides;
+use pimrust_core::auth::interactive::BrowserMode;
+use pimrust_core::auth::session::{Authenticator, ConnectOptions};
+use pimrust_core::events::EventSink;
+use pimrust_core::http::{HttpClient, RetryPolicy};
+use pimrust_emulator::{RunningEmulator, Scenario, StartOptions};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The demo scenario with `patch` applied to its JSON (e.g. smaller pages, a denied surface).
+pub async fn emulator(patch: impl FnOnce(&mut Value)) -> RunningEmulator {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/emulator/scenarios/demo.json");
+    let mut json: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    json["settings"]["provisioningDelayMs"] = 0.into();
+    patch(&mut json);
+    let scenario = Scenario::from_json_str(&json.to_string()).unwrap();
+    pimrust_emulator::start(scenario, StartOptions::default())
+        .await
+        .unwrap()
+}
+
+pub fn http() -> HttpClient {
+    HttpClient::new(RetryPolicy {
+        base_delay: Duration::from_millis(5),
+        ..RetryPolicy::default()
+    })
+    .unwrap()
+}
+
+pub fn browser_options(emulator: &RunningEmulator) -> ConnectOptions {
+    ConnectOptions {
+        tenant_id: Some(emulator.tenant_id()),
+        browser: Some(BrowserMode::None),
+        endpoints: EndpointOverrides {
+            sandbox_url: Some(emulator.base_url()),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// Plays the user's browser: follows each authorize URL the sign-in reports to its loopback redirect.
+pub fn play_browser(events: EventSink) -> tokio::task::JoinHandle<usize> {
+    tokio::spawn(async move {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let mut completed = 0;
+        loop {
+            for event in events.drain() {
+                let event: Value = serde_json::from_str(&event).unwrap();
+                if event["event"] == "browser" {
+                    let answer = client.get(event["url"].as_str().unwrap()).send().await.unwrap();
+                    assert_eq!(answer.status(), 302, "the headless authorize redirects to the loopback");
+                    let location = answer.headers()["location"]
+                        .to_str()
+                        .unwrap()
+                        .replace("localhost", "127.0.0.1");
+                    assert_eq!(client.get(location).send().await.unwrap().status(), 200);
+                    completed += 1;
+                }
+            }
+            if completed >= 2 {
+                return completed;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+}
+
+/// Signed in to the emulator through the browser flow; returns the API client.
+pub async fn signed_in(emulator: &RunningEmulator) -> ApiClient {
+    let auth = Arc::new(Authenticator::new(http(), None));
+    let events = EventSink::buffered();
+    let browser = play_browser(events.clone());
+    auth.connect(browser_options(emulator), &events).await.unwrap();
+    browser.abort();
+    ApiClient::new(http(), auth)
+}
