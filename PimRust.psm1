@@ -14,6 +14,8 @@ foreach ($folder in 'Private', 'Public') {
 
 # The native client (and its async runtime) is created on first use, so importing stays instant.
 $script:PimSession = $null
+# Role names of the last full listing, for tab completion.
+$script:EligibleRoleNames = @()
 
 $ExecutionContext.SessionState.Module.OnRemove = {
     if ($null -ne $script:PimSession) {

@@ -32,6 +32,8 @@ pub enum ErrorKind {
     Network,
     /// The service answered with an error not covered by a more specific kind.
     Service,
+    /// A PIM policy rule refused the request (justification, ticket, duration, MFA, eligibility...).
+    PolicyViolation,
 }
 
 impl ErrorKind {
@@ -49,6 +51,7 @@ impl ErrorKind {
             ErrorKind::Throttled => "Throttled",
             ErrorKind::Network => "Network",
             ErrorKind::Service => "Service",
+            ErrorKind::PolicyViolation => "PolicyViolation",
         }
     }
 }

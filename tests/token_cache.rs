@@ -254,6 +254,75 @@ fn other_key_reads_nothing_and_next_store_rekeys() {
     assert_eq!(cache.keys().unwrap(), vec![key("c@contoso.com")]);
 }
 
+/// A key store that is temporarily unavailable (locked Secret Service, D-Bus timeout, ...).
+struct FailingKeyStore {
+    inner: MemoryKeyStore,
+    failing: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl KeyStore for FailingKeyStore {
+    fn name(&self) -> &'static str {
+        "flaky"
+    }
+    fn get(&self) -> Result<Option<Zeroizing<[u8; 32]>>, CacheError> {
+        if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(CacheError::KeyStore {
+                store: "flaky",
+                action: "read",
+                message: "collection is locked".into(),
+            });
+        }
+        self.inner.get()
+    }
+    fn set(&self, key: &[u8; 32]) -> Result<(), CacheError> {
+        self.inner.set(key)
+    }
+    fn delete(&self) -> Result<(), CacheError> {
+        self.inner.delete()
+    }
+}
+
+#[test]
+fn unavailable_key_store_is_an_error_not_a_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = MemoryKeyStore::new();
+    let failing = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let cache = TokenCache::open_with_key_store(
+        options(dir.path()),
+        Box::new(FailingKeyStore {
+            inner: inner.clone(),
+            failing: failing.clone(),
+        }),
+    )
+    .unwrap();
+    cache.store(&key("a@contoso.com"), &entry(SECRET)).unwrap();
+    let before = std::fs::read(dir.path().join(BLOB_FILE)).unwrap();
+    let key_before = *inner.get().unwrap().unwrap();
+
+    failing.store(true, std::sync::atomic::Ordering::SeqCst);
+    let err = cache.load(&key("a@contoso.com")).unwrap_err();
+    assert!(
+        err.to_string().contains("flaky") && err.to_string().contains("locked"),
+        "{err}"
+    );
+    assert!(cache.store(&key("b@contoso.com"), &entry("0.AAAA-b")).is_err());
+    assert!(cache.keys().is_err());
+    // Neither the file nor the key was replaced while the store was unavailable.
+    assert_eq!(std::fs::read(dir.path().join(BLOB_FILE)).unwrap(), before);
+    assert_eq!(*inner.get().unwrap().unwrap(), key_before);
+
+    failing.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        cache
+            .load(&key("a@contoso.com"))
+            .unwrap()
+            .unwrap()
+            .refresh_token
+            .expose_secret(),
+        SECRET
+    );
+}
+
 #[test]
 fn corrupt_or_truncated_file_reads_empty() {
     let dir = tempfile::tempdir().unwrap();

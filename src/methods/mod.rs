@@ -38,6 +38,8 @@ pub(crate) async fn dispatch(context: Context, method: String, params: Value) ->
         "auth.context" => auth::context_info(&context).await,
         "pim.listEligible" => pim::list_eligible(&context, parse(params)?).await,
         "pim.listActive" => pim::list_active(&context, parse(params)?).await,
+        "pim.activate" => pim::activate(&context, parse(params)?).await,
+        "pim.wait" => pim::wait(&context, parse(params)?).await,
         #[cfg(feature = "test-hooks")]
         "sys.panic" => panic!("sys.panic was called"),
         _ => Err(Error::UnknownMethod {

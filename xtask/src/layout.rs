@@ -22,9 +22,10 @@ impl Profile {
     }
 }
 
-/// An assembled, importable module.
+/// An assembled, importable module, and the sandbox emulator built with it.
 pub struct Module {
     pub root: PathBuf,
+    pub emulator: PathBuf,
 }
 
 /// Module files copied as they are (the Private/Public folders are copied whole).
@@ -56,7 +57,7 @@ fn native_file_name() -> String {
 }
 
 pub fn build(profile: Profile) -> Result<Module, String> {
-    let mut args = vec!["build", "--locked", "--package", "pimrust-ffi"];
+    let mut args = vec!["build", "--locked", "--package", "pimrust-ffi", "--package", "pimrust-emulator"];
     if profile == Profile::Release {
         args.push("--release");
     }
@@ -132,7 +133,8 @@ fn assemble(profile: Profile, interop_out: &Path) -> Result<Module, String> {
         native_file_name(),
         size
     );
-    Ok(Module { root })
+    let emulator = repo_root().join("target").join(profile.target_dir()).join(format!("pimrust-emulator{}", std::env::consts::EXE_SUFFIX));
+    Ok(Module { root, emulator })
 }
 
 pub fn clean() -> Result<(), String> {

@@ -138,7 +138,7 @@ pub fn pester_tests(module: &Module, tally: &mut Tally) -> Result<(), String> {
         "Pester/Invoke-PimRustTests.ps1",
         "-ModuleRoot",
     ]);
-    command.arg(&module.root);
+    command.arg(&module.root).env("PIMRUST_EMULATOR", &module.emulator);
     if let Some(pester) = tools::pester_manifest() {
         command.arg("-PesterPath").arg(pester);
     }

@@ -1,0 +1,285 @@
+//! Activation and deactivation: pre-flight against each role's policy before any call, one step-up per
+//! distinct authentication context (shared through the token cache), concurrent submission with a
+//! bound, and every role ending in a known state. Nothing is submitted twice: ARM requests carry a
+//! name chosen here (a resend is the same request), and a Graph request whose answer was lost is
+//! looked up before it is sent again.
+
+use super::duration;
+use super::model::{ActivationPolicy, Kind, RoleStatus};
+use super::outcome::{ActivationOutcome, OutcomeStatus, from_error_response, from_request};
+use super::requests::{self, RequestOptions, RequestRef};
+use crate::api::ApiClient;
+use crate::auth::claims;
+use crate::auth::cloud::Resource;
+use crate::error::{Error, ErrorKind};
+use crate::events::EventSink;
+use crate::http::Idempotency;
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// The parts of an eligible role an activation needs (the host sends back what it listed).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ActivationTarget {
+    pub key: String,
+    pub kind: Kind,
+    pub role_name: String,
+    pub role_definition_id: String,
+    pub scope: String,
+    pub principal_id: String,
+    pub group_id: Option<String>,
+    pub access_id: Option<String>,
+    pub directory_scope_id: Option<String>,
+    pub eligibility_schedule_id: Option<String>,
+    pub status: Option<RoleStatus>,
+    #[serde(default)]
+    pub policy: ActivationPolicy,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ActivateParams {
+    pub roles: Vec<ActivationTarget>,
+    pub justification: Option<String>,
+    pub ticket_number: Option<String>,
+    pub ticket_system: Option<String>,
+    /// ISO 8601 (`PT2H`) or `Max` (each role's policy maximum). Default: one hour, or the maximum if shorter.
+    pub duration: Option<String>,
+    pub start_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub validate_only: bool,
+    #[serde(default)]
+    pub deactivate: bool,
+    pub throttle_limit: Option<usize>,
+}
+
+const DEFAULT_DURATION: Duration = Duration::from_secs(3600);
+const MIN_DURATION: Duration = Duration::from_secs(300);
+const DEFAULT_THROTTLE: usize = 8;
+
+/// A role that passed pre-flight, with what will be requested.
+struct Plan {
+    target: ActivationTarget,
+    duration: Duration,
+    start: DateTime<Utc>,
+    claims: Option<Value>,
+    warnings: Vec<String>,
+}
+
+pub async fn activate(api: &ApiClient, events: &EventSink, params: ActivateParams) -> Result<Vec<ActivationOutcome>, Error> {
+    let limit = params.throttle_limit.unwrap_or(DEFAULT_THROTTLE);
+    if !(1..=32).contains(&limit) {
+        return Err(Error::InvalidArgument("ThrottleLimit must be between 1 and 32".into()));
+    }
+    if params.justification.as_ref().is_some_and(|j| j.chars().count() > 500) {
+        return Err(Error::InvalidArgument("the justification may be at most 500 characters".into()));
+    }
+    let requested = match params.duration.as_deref().map(str::trim) {
+        None | Some("") => Requested::Default,
+        Some(text) if text.eq_ignore_ascii_case("max") => Requested::Max,
+        Some(text) => Requested::Exactly(duration::parse(text)?),
+    };
+
+    let mut outcomes: Vec<Option<ActivationOutcome>> = vec![None; params.roles.len()];
+    let mut first_by_key: HashMap<String, usize> = HashMap::new();
+    let mut plans = Vec::new();
+    for (index, target) in params.roles.iter().enumerate() {
+        if first_by_key.contains_key(&target.key) {
+            continue; // a duplicate of an earlier input: it gets that role's outcome, never a second request
+        }
+        first_by_key.insert(target.key.clone(), index);
+        match preflight(target, &params, requested) {
+            Ok(plan) => plans.push((index, plan)),
+            Err(outcome) => outcomes[index] = Some(*outcome),
+        }
+    }
+    let total = plans.len();
+    events.progress(json!({"activity": "PIM activation", "status": format!("Submitting {total} request(s)"), "percent": 0}));
+    let deactivate = params.deactivate;
+    let validate_only = params.validate_only;
+    let justification = params.justification.clone();
+    let ticket = params.ticket_number.clone().map(|number| (number, params.ticket_system.clone().unwrap_or_default()));
+    let submitted: Vec<(usize, ActivationOutcome)> = futures::stream::iter(plans)
+        .map(|(index, plan)| {
+            let options = RequestOptions { deactivate, validate_only, justification: justification.as_deref(), ticket: ticket.as_ref() };
+            async move { (index, submit(api, events, plan, options).await) }
+        })
+        .buffer_unordered(limit)
+        .collect()
+        .await;
+    for (index, outcome) in submitted {
+        outcomes[index] = Some(outcome);
+    }
+    for (index, target) in params.roles.iter().enumerate() {
+        if outcomes[index].is_none() {
+            let first = first_by_key[&target.key];
+            let mut copy = outcomes[first].clone().expect("the first occurrence has an outcome");
+            copy.warnings.push("listed more than once in the input; submitted once".into());
+            outcomes[index] = Some(copy);
+        }
+    }
+    Ok(outcomes.into_iter().map(|o| o.expect("every role has an outcome")).collect())
+}
+
+#[derive(Clone, Copy)]
+enum Requested {
+    Default,
+    Max,
+    Exactly(Duration),
+}
+
+fn preflight(target: &ActivationTarget, params: &ActivateParams, requested: Requested) -> Result<Plan, Box<ActivationOutcome>> {
+    let fail = |code: &str, message: String| {
+        Box::new(ActivationOutcome::failed(target, ErrorKind::PolicyViolation, code, message, None, Vec::new()))
+    };
+    let policy = &target.policy;
+    let mut warnings = Vec::new();
+    if params.deactivate {
+        return Ok(Plan { target: target.clone(), duration: Duration::ZERO, start: Utc::now(), claims: None, warnings });
+    }
+    if target.status == Some(RoleStatus::Active) && !params.validate_only {
+        return Err(Box::new(ActivationOutcome::already_active(target)));
+    }
+    let blank = |value: &Option<String>| value.as_deref().is_none_or(|v| v.trim().is_empty());
+    if policy.requires_justification == Some(true) && blank(&params.justification) {
+        return Err(fail("JustificationRequired", format!("{} requires a justification; pass -Justification.", target.role_name)));
+    }
+    if policy.requires_ticket == Some(true) && (blank(&params.ticket_number) || blank(&params.ticket_system)) {
+        return Err(fail(
+            "TicketRequired",
+            format!("{} requires ticket information; pass -TicketNumber and -TicketSystem.", target.role_name),
+        ));
+    }
+    let maximum = match policy.max_duration.as_deref().map(duration::parse) {
+        Some(Ok(max)) => Some(max),
+        Some(Err(_)) | None => None,
+    };
+    let chosen = match (requested, maximum) {
+        (Requested::Exactly(wanted), Some(max)) if wanted > max => {
+            return Err(fail(
+                "DurationTooLong",
+                format!(
+                    "{} may be active for at most {}; {} was requested. Use -Duration {} or -Duration Max.",
+                    target.role_name,
+                    duration::human(max),
+                    duration::human(wanted),
+                    duration::format(max)
+                ),
+            ));
+        }
+        (Requested::Exactly(wanted), _) => wanted,
+        (Requested::Max, Some(max)) => max,
+        (Requested::Max, None) => {
+            warnings.push(format!("the maximum duration of {} is unknown; requesting 1h", target.role_name));
+            DEFAULT_DURATION
+        }
+        (Requested::Default, Some(max)) => DEFAULT_DURATION.min(max),
+        (Requested::Default, None) => DEFAULT_DURATION,
+    };
+    if chosen < MIN_DURATION {
+        return Err(fail("DurationTooShort", format!("activations last at least 5 minutes; {} was requested", duration::human(chosen))));
+    }
+    let claims = policy.authentication_context.as_deref().map(claims::for_acrs);
+    Ok(Plan { target: target.clone(), duration: chosen, start: params.start_at.unwrap_or_else(Utc::now), claims, warnings })
+}
+
+async fn submit(api: &ApiClient, events: &EventSink, plan: Plan, options: RequestOptions<'_>) -> ActivationOutcome {
+    let target = &plan.target;
+    events.emit("activation", json!({"key": target.key, "roleName": target.role_name, "status": "Submitting"}));
+    let sent_at = Utc::now();
+    let request = match requests::build(api, target, plan.duration, plan.start, &options) {
+        Ok(request) => request,
+        Err(error) => return ActivationOutcome::from_error(target, &error, plan.warnings),
+    };
+    let resource = if target.kind == Kind::AzureResource { Resource::Arm } else { Resource::Graph };
+    let mut result = send(api, events, &request, plan.claims.as_ref(), options.validate_only).await;
+    if let Err(error) = &result {
+        if error.kind() == ErrorKind::Network && !options.validate_only {
+            // The request may have reached the service: find it before sending anything again.
+            tracing::warn!("the answer to the {} request was lost ({error}); looking it up before any resend", target.role_name);
+            result = match requests::find_submitted(api, events, target, &request, sent_at, options.deactivate).await {
+                Ok(Some(found)) => Ok(found),
+                Ok(None) => send(api, events, &request, plan.claims.as_ref(), false).await,
+                Err(lookup) => Err(lookup),
+            };
+        }
+    }
+    let mut outcome = match result {
+        Ok(Answer::Accepted(body)) => from_request(target, &body, options.deactivate, options.validate_only, &request),
+        Ok(Answer::Refused(response)) => {
+            from_error_response(api, events, target, &response, resource, options.deactivate, &request).await
+        }
+        Err(error) => ActivationOutcome::from_error(target, &error, Vec::new()),
+    };
+    outcome.warnings.extend(plan.warnings);
+    if outcome.duration.is_none() && !options.deactivate {
+        outcome.duration = Some(duration::format(plan.duration));
+    }
+    events.emit("activation", json!({"key": target.key, "roleName": target.role_name, "status": outcome.status}));
+    outcome
+}
+
+pub enum Answer {
+    Accepted(Value),
+    Refused(crate::api::ApiResponse),
+}
+
+async fn send(api: &ApiClient, events: &EventSink, request: &RequestRef, claims: Option<&Value>, validate_only: bool) -> Result<Answer, Error> {
+    let client = api.http().inner().clone();
+    let url = if validate_only { request.validate_url.clone().unwrap_or_else(|| request.url.clone()) } else { request.url.clone() };
+    let method = if validate_only && request.validate_url.is_some() { reqwest::Method::POST } else { request.method.clone() };
+    let body = request.body.clone();
+    let resource = request.resource;
+    // Never resent blindly: a lost answer is looked up first (see `submit`).
+    let response = api
+        .send(resource, Idempotency::NotIdempotent, claims, events, |token| {
+            client.request(method.clone(), &url).header("authorization", token.authorization()).json(&body)
+        })
+        .await?;
+    Ok(if response.status.is_success() { Answer::Accepted(response.json().unwrap_or(Value::Null)) } else { Answer::Refused(response) })
+}
+
+/// Outcome statuses that end a role's activation.
+pub fn is_pending(status: OutcomeStatus) -> bool {
+    matches!(status, OutcomeStatus::PendingApproval | OutcomeStatus::PendingProvisioning | OutcomeStatus::Scheduled)
+}
+
+impl From<&super::model::EligibleRole> for ActivationTarget {
+    fn from(role: &super::model::EligibleRole) -> Self {
+        Self {
+            key: role.key.clone(),
+            kind: role.kind,
+            role_name: role.role_name.clone(),
+            role_definition_id: role.role_definition_id.clone(),
+            scope: role.scope.clone(),
+            principal_id: role.principal_id.clone(),
+            group_id: role.group_id.clone(),
+            access_id: role.access_id.clone(),
+            directory_scope_id: role.directory_scope_id.clone(),
+            eligibility_schedule_id: role.eligibility_schedule_id.clone(),
+            status: Some(role.status),
+            policy: role.policy.clone(),
+        }
+    }
+}
+
+impl ActivateParams {
+    /// Activation of `roles` with a justification and everything else at its default.
+    pub fn new(roles: Vec<ActivationTarget>, justification: Option<&str>) -> Self {
+        Self {
+            roles,
+            justification: justification.map(str::to_string),
+            ticket_number: None,
+            ticket_system: None,
+            duration: None,
+            start_at: None,
+            validate_only: false,
+            deactivate: false,
+            throttle_limit: None,
+        }
+    }
+}

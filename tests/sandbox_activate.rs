@@ -1,0 +1,234 @@
+//! Activation and waiting against the sandbox emulator: mixed batches, policy failures, approvals,
+//! provisioning, step-up, duplicates, throttling, lost answers, validation-only.
+
+mod support;
+
+use pimrust_core::api::ApiClient;
+use pimrust_core::events::EventSink;
+use pimrust_core::pim::activate::{self, ActivateParams, ActivationTarget};
+use pimrust_core::pim::list::{self, ListOptions, PolicyCache};
+use pimrust_core::pim::model::EligibleRole;
+use pimrust_core::pim::outcome::{ActivationOutcome, OutcomeStatus};
+use pimrust_core::pim::wait::{self, WaitParams, WaitStatus, WaitTarget};
+use pimrust_emulator::{Decision, FaultRule, RunningEmulator};
+use serde_json::json;
+use support::sandbox::*;
+
+async fn roles(api: &ApiClient) -> Vec<EligibleRole> {
+    list::eligible(api, &PolicyCache::default(), &EventSink::buffered(), &ListOptions::default()).await.unwrap().roles
+}
+
+fn pick(roles: &[EligibleRole], names: &[&str]) -> Vec<ActivationTarget> {
+    names.iter().map(|n| roles.iter().find(|r| r.role_name == *n).unwrap_or_else(|| panic!("{n}")).into()).collect()
+}
+
+async fn run(api: &ApiClient, params: ActivateParams) -> Vec<ActivationOutcome> {
+    activate::activate(api, &EventSink::buffered(), params).await.unwrap()
+}
+
+fn by_name<'a>(outcomes: &'a [ActivationOutcome], name: &str) -> &'a ActivationOutcome {
+    outcomes.iter().find(|o| o.role_name == name).unwrap()
+}
+
+fn creates(emulator: &RunningEmulator) -> Vec<pimrust_emulator::LogEntry> {
+    emulator
+        .request_log()
+        .into_iter()
+        .filter(|e| (e.method == "POST" && e.path.ends_with("ScheduleRequests")) || (e.method == "PUT" && e.path.contains("roleAssignmentScheduleRequests/")))
+        .collect()
+}
+
+async fn wait_for(api: &ApiClient, outcomes: &[ActivationOutcome]) -> Vec<pimrust_core::pim::wait::WaitResult> {
+    let requests = outcomes
+        .iter()
+        .filter(|o| o.request_id.is_some())
+        .map(|o| WaitTarget { request_id: o.request_id.clone().unwrap(), kind: o.kind, key: o.key.clone(), role_name: o.role_name.clone(), deactivate: false })
+        .collect();
+    wait::wait(api, &EventSink::buffered(), WaitParams { requests, timeout_sec: Some(20), interval_sec: Some(0.2) }).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_mixed_batch_reports_every_role_and_partial_failure() {
+    let emulator = emulator(|_| {}).await;
+    let api = signed_in(&emulator).await;
+    let roles = roles(&api).await;
+    let targets = pick(&roles, &["Global Reader", "Finance Approvers", "Contributor", "Privileged Role Administrator", "Reports Reader"]);
+    let outcomes = run(&api, ActivateParams::new(targets, Some("INC-1 mixed batch"))).await;
+    assert_eq!(outcomes.len(), 5, "one outcome per input role");
+    assert_eq!(by_name(&outcomes, "Global Reader").status, OutcomeStatus::Activated);
+    assert_eq!(by_name(&outcomes, "Finance Approvers").status, OutcomeStatus::Activated);
+    assert_eq!(by_name(&outcomes, "Contributor").status, OutcomeStatus::Activated);
+    let pra = by_name(&outcomes, "Privileged Role Administrator");
+    assert_eq!(pra.status, OutcomeStatus::Failed);
+    assert_eq!(pra.error.as_ref().unwrap().code, "TicketRequired");
+    assert_eq!(by_name(&outcomes, "Reports Reader").status, OutcomeStatus::AlreadyActive);
+    assert_eq!(creates(&emulator).len(), 3, "pre-flight failures and active roles send nothing");
+    let sent = creates(&emulator);
+    let graph_body = &sent.iter().find(|e| e.path.contains("roleManagement")).unwrap().body;
+    assert_eq!(graph_body["action"], "selfActivate");
+    assert_eq!(graph_body["scheduleInfo"]["expiration"]["type"], "afterDuration");
+    let arm_body = &sent.iter().find(|e| e.method == "PUT").unwrap().body;
+    assert_eq!(arm_body["properties"]["requestType"], "SelfActivate");
+    assert!(arm_body["properties"]["linkedRoleEligibilityScheduleId"].is_string());
+
+    let waited = wait_for(&api, &outcomes).await;
+    assert!(waited.iter().all(|w| w.status == WaitStatus::Active), "{waited:?}");
+}
+
+#[tokio::test]
+async fn policy_problems_are_caught_before_any_call() {
+    let emulator = emulator(|_| {}).await;
+    let api = signed_in(&emulator).await;
+    let roles = roles(&api).await;
+    let no_reason = run(&api, ActivateParams::new(pick(&roles, &["User Administrator"]), None)).await;
+    assert_eq!(no_reason[0].error.as_ref().unwrap().code, "JustificationRequired");
+    let mut too_long = ActivateParams::new(pick(&roles, &["User Administrator"]), Some("x"));
+    too_long.duration = Some("PT8H".into());
+    let outcome = &run(&api, too_long).await[0];
+    let error = outcome.error.as_ref().unwrap();
+    assert_eq!(error.code, "DurationTooLong");
+    assert!(error.message.contains("at most 4h") && error.message.contains("PT4H"), "{}", error.message);
+    let mut max = ActivateParams::new(pick(&roles, &["User Administrator"]), Some("x"));
+    max.duration = Some("Max".into());
+    assert_eq!(run(&api, max).await[0].duration.as_deref(), Some("PT4H"));
+    assert_eq!(creates(&emulator).len(), 1, "only the valid request was sent");
+}
+
+#[tokio::test]
+async fn service_side_policy_failures_name_the_rules() {
+    let emulator = emulator(|_| {}).await;
+    let api = signed_in(&emulator).await;
+    let mut target = pick(&roles(&api).await, &["User Administrator"]).remove(0);
+    target.policy = Default::default(); // as if the policy could not be read: the service decides
+    let mut params = ActivateParams::new(vec![target], None);
+    params.duration = Some("PT8H".into());
+    let outcome = &run(&api, params).await[0];
+    let error = outcome.error.as_ref().unwrap();
+    assert_eq!(error.code, "RoleAssignmentRequestPolicyValidationFailed");
+    assert!(error.failed_rules.contains(&"ExpirationRule".to_string()) && error.failed_rules.contains(&"JustificationRule".to_string()), "{error:?}");
+    assert!(error.message.contains("-Justification"), "{}", error.message);
+}
+
+#[tokio::test]
+async fn approvals_are_waited_for_and_denials_reported() {
+    let emulator = emulator(|scenario| {
+        for policy in scenario["policies"].as_array_mut().unwrap() {
+            if policy["approval"].is_object() {
+                policy["approval"]["autoDecisionAfterSec"] = serde_json::Value::Null;
+            }
+        }
+    })
+    .await;
+    let api = signed_in(&emulator).await;
+    let outcomes = run(&api, ActivateParams::new(pick(&roles(&api).await, &["Security Administrator"]), Some("needs approval"))).await;
+    assert_eq!(outcomes[0].status, OutcomeStatus::PendingApproval);
+    let request_id = outcomes[0].request_id.clone().unwrap();
+    let waiting = tokio::spawn({
+        let (api, outcomes) = (api.clone(), outcomes.clone());
+        async move { wait_for(&api, &outcomes).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    emulator.decide_approval(&request_id, Decision::Approve).unwrap();
+    assert_eq!(waiting.await.unwrap()[0].status, WaitStatus::Active);
+
+    // A denied request ends as Denied.
+    let emulator = emulator_with_manual_approval().await;
+    let api = signed_in(&emulator).await;
+    let outcomes = run(&api, ActivateParams::new(pick(&roles(&api).await, &["Security Administrator"]), Some("will be denied"))).await;
+    emulator.decide_approval(outcomes[0].request_id.as_ref().unwrap(), Decision::Deny).unwrap();
+    assert_eq!(wait_for(&api, &outcomes).await[0].status, WaitStatus::Denied);
+}
+
+async fn emulator_with_manual_approval() -> RunningEmulator {
+    emulator(|scenario| {
+        for policy in scenario["policies"].as_array_mut().unwrap() {
+            if policy["approval"].is_object() {
+                policy["approval"]["autoDecisionAfterSec"] = serde_json::Value::Null;
+            }
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn provisioning_delay_is_waited_out_until_the_instance_is_visible() {
+    let emulator = emulator(|scenario| scenario["settings"]["provisioningDelayMs"] = 600.into()).await;
+    let api = signed_in(&emulator).await;
+    let outcomes = run(&api, ActivateParams::new(pick(&roles(&api).await, &["Global Reader"]), Some("x"))).await;
+    assert_eq!(outcomes[0].status, OutcomeStatus::PendingProvisioning);
+    let waited = wait_for(&api, &outcomes).await;
+    assert_eq!(waited[0].status, WaitStatus::Active);
+    assert!(waited[0].active_until.is_some());
+}
+
+#[tokio::test]
+async fn an_authentication_context_role_steps_up_once() {
+    let emulator = emulator(|_| {}).await;
+    let api = signed_in(&emulator).await;
+    let outcomes = run(&api, ActivateParams::new(pick(&roles(&api).await, &["Exchange Administrator"]), Some("needs c1"))).await;
+    assert_eq!(outcomes[0].status, OutcomeStatus::Activated, "{:?}", outcomes[0].error);
+    let create = creates(&emulator).remove(0);
+    let headers = serde_json::Value::Object(create.headers.clone()).to_string();
+    assert!(headers.contains("c1"), "the request carried a token with acrs c1: {headers}");
+    assert_eq!(creates(&emulator).len(), 1);
+}
+
+#[tokio::test]
+async fn duplicates_are_submitted_once_and_repeats_report_already_active() {
+    let emulator = emulator(|_| {}).await;
+    let api = signed_in(&emulator).await;
+    let roles = roles(&api).await;
+    let targets = pick(&roles, &["Global Reader", "Global Reader", "Contributor", "Contributor"]);
+    let outcomes = run(&api, ActivateParams::new(targets.clone(), Some("dup"))).await;
+    assert_eq!(outcomes.len(), 4);
+    assert_eq!(creates(&emulator).len(), 2, "one request per role");
+    assert!(outcomes[1].warnings.iter().any(|w| w.contains("more than once")));
+    // The same (now stale) objects again: the service says it exists, nothing is activated twice.
+    let again = run(&api, ActivateParams::new(targets, Some("dup"))).await;
+    assert!(again.iter().all(|o| o.status == OutcomeStatus::AlreadyActive), "{again:?}");
+}
+
+#[tokio::test]
+async fn a_429_storm_during_a_batch_still_sends_one_request_per_role() {
+    let emulator = emulator(|_| {}).await;
+    let api = signed_in(&emulator).await;
+    let roles = roles(&api).await;
+    let rule: FaultRule = serde_json::from_value(json!({"method": "POST", "pathRegex": "ScheduleRequests$", "firstN": 4, "status": 429, "retryAfterSec": 0})).unwrap();
+    emulator.set_faults(vec![rule]).unwrap();
+    emulator.clear_request_log();
+    let outcomes = run(&api, ActivateParams::new(pick(&roles, &["Global Reader", "User Administrator", "Finance Approvers"]), Some("storm"))).await;
+    assert!(outcomes.iter().all(|o| o.status == OutcomeStatus::Activated), "{outcomes:?}");
+    let accepted = creates(&emulator).into_iter().filter(|e| e.status == 201).count();
+    assert_eq!(accepted, 3, "exactly one accepted request per role");
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_looked_up_instead_of_resent() {
+    let emulator = emulator(|_| {}).await;
+    let api = signed_in(&emulator).await;
+    let roles = roles(&api).await;
+    let rule: FaultRule = serde_json::from_value(json!({"method": "POST", "pathRegex": "ScheduleRequests$", "firstN": 1, "dropAfterAction": true})).unwrap();
+    let arm_rule: FaultRule = serde_json::from_value(json!({"method": "PUT", "pathRegex": "roleAssignmentScheduleRequests/", "firstN": 1, "dropAfterAction": true})).unwrap();
+    emulator.set_faults(vec![rule, arm_rule]).unwrap();
+    let outcomes = run(&api, ActivateParams::new(pick(&roles, &["Global Reader", "Contributor"]), Some("lost"))).await;
+    assert!(outcomes.iter().all(|o| o.status == OutcomeStatus::Activated), "{outcomes:?}");
+    let sent = creates(&emulator);
+    assert_eq!(sent.iter().filter(|e| e.method == "POST").count(), 1, "the Graph request was not sent a second time");
+    assert_eq!(sent.iter().filter(|e| e.method == "PUT").count(), 1, "the ARM request was read back, not sent again");
+}
+
+#[tokio::test]
+async fn validation_only_activates_nothing() {
+    let emulator = emulator(|_| {}).await;
+    let api = signed_in(&emulator).await;
+    let roles = roles(&api).await;
+    let mut params = ActivateParams::new(pick(&roles, &["Global Reader", "Contributor"]), Some("check"));
+    params.validate_only = true;
+    let outcomes = run(&api, params).await;
+    assert!(outcomes.iter().all(|o| o.status == OutcomeStatus::Validated), "{outcomes:?}");
+    let sent = creates(&emulator);
+    assert!(sent.iter().filter(|e| e.method == "POST" && e.path.ends_with("ScheduleRequests")).all(|e| e.body["isValidationOnly"] == true));
+    assert!(emulator.request_log().iter().any(|e| e.path.ends_with("/validate")), "ARM validates through /validate");
+    let after = list::eligible(&api, &PolicyCache::default(), &EventSink::buffered(), &ListOptions::default()).await.unwrap();
+    assert!(after.roles.iter().filter(|r| r.role_name == "Global Reader" || r.role_name == "Contributor").all(|r| r.status != pimrust_core::pim::model::RoleStatus::Active));
+}
