@@ -9,7 +9,7 @@
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('PimRust.Format.ps1xml')
-    FunctionsToExport    = @('Connect-Pim', 'Disconnect-Pim', 'Get-PimContext', 'Get-PimEligibleRole', 'Get-PimActiveRole')
+    FunctionsToExport    = @('Connect-Pim', 'Disconnect-Pim', 'Get-PimContext', 'Get-PimEligibleRole', 'Get-PimActiveRole', 'Invoke-PimActivation', 'Invoke-PimDeactivation', 'Wait-PimRequest')
     CmdletsToExport      = @()
     VariablesToExport    = @()
     AliasesToExport      = @()

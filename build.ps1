@@ -7,12 +7,14 @@ Builds and tests PimRust. Tasks run in Rust (cargo xtask) so they behave the sam
 .EXAMPLE
 ./build.ps1 Build     # native library + interop assembly + module under out/PimRust/<version>/
 ./build.ps1 Test      # everything Build does, then all test suites (cargo, xunit, Pester)
+./build.ps1 Demo      # the main job against the built-in sandbox tenant
+./build.ps1 Bench     # benchmarks with injected latency
 ./build.ps1 Clean
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean')]
     [string] $Task = 'Build',
 
     # Build the native library without optimisations (faster to compile).

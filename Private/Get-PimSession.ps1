@@ -1,14 +1,17 @@
 function Get-PimSession {
     <#
     .SYNOPSIS
-    Returns this module's native client, creating it on first use.
+    Returns this module's native client, creating it on first use. PIMRUST_TOKEN_CACHE (auto, disabled,
+    plaintextFile) chooses how sign-ins persist.
     #>
     [CmdletBinding()]
     [OutputType([PimRust.Interop.PimSession])]
     param()
 
     if ($null -eq $script:PimSession -or $script:PimSession.IsDisposed) {
-        $script:PimSession = [PimRust.Interop.PimSession]::Create('{}')
+        $config = @{}
+        if ($env:PIMRUST_TOKEN_CACHE) { $config.tokenCache = $env:PIMRUST_TOKEN_CACHE }
+        $script:PimSession = [PimRust.Interop.PimSession]::Create((ConvertTo-Json -InputObject $config -Compress))
     }
     $script:PimSession
 }

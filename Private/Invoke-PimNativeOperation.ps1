@@ -37,7 +37,7 @@ function Invoke-PimNativeOperation {
     }
     finally {
         $operation.Dispose()
-        Write-Progress -Activity $Activity -Completed
+        Write-Progress -Id 1 -Activity $Activity -Completed
     }
 
     if (-not $result.Ok) {

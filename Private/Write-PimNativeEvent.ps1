@@ -24,7 +24,27 @@ function Write-PimNativeEvent {
         }
         'progress' {
             $percent = [int][math]::Min(100, [math]::Max(0, $nativeEvent.percent))
-            Write-Progress -Activity $Activity -Status "$percent%" -PercentComplete $percent
+            $status = if ($nativeEvent.PSObject.Properties['status']) { $nativeEvent.status } else { "$percent%" }
+            Write-Progress -Id 1 -Activity $Activity -Status $status -PercentComplete $percent
+        }
+        'requestStatus' {
+            # One child bar per request under the parent bar.
+            $childId = 2 + [math]::Abs($nativeEvent.requestId.GetHashCode() % 100000)
+            $text = switch ($nativeEvent.status) {
+                'PendingApproval' { 'Pending approval' }
+                'Provisioning' { 'Provisioning' }
+                'Active' { 'Active' }
+                default { $nativeEvent.status }
+            }
+            if ($nativeEvent.status -in 'PendingApproval', 'Provisioning') {
+                Write-Progress -Id $childId -ParentId 1 -Activity $nativeEvent.roleName -Status $text
+            }
+            else {
+                Write-Progress -Id $childId -ParentId 1 -Activity $nativeEvent.roleName -Status $text -Completed
+            }
+        }
+        'activation' {
+            Write-Verbose "[native] $($nativeEvent.roleName): $($nativeEvent.status)"
         }
         { $_ -in 'deviceCode', 'browser' } {
             # A sign-in prompt must reach the user even when the information stream is silenced.

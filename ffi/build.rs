@@ -11,8 +11,8 @@ fn main() {
     for input in INPUTS.iter().chain([&CHECKED_IN]) {
         println!("cargo:rerun-if-changed={input}");
     }
-    let generated_path = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("NativeMethods.g.cs");
+    let generated_path =
+        PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("NativeMethods.g.cs");
     INPUTS
         .iter()
         .fold(csbindgen::Builder::default(), |builder, input| {

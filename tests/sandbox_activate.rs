@@ -15,11 +15,28 @@ use serde_json::json;
 use support::sandbox::*;
 
 async fn roles(api: &ApiClient) -> Vec<EligibleRole> {
-    list::eligible(api, &PolicyCache::default(), &EventSink::buffered(), &ListOptions::default()).await.unwrap().roles
+    list::eligible(
+        api,
+        &PolicyCache::default(),
+        &EventSink::buffered(),
+        &ListOptions::default(),
+    )
+    .await
+    .unwrap()
+    .roles
 }
 
 fn pick(roles: &[EligibleRole], names: &[&str]) -> Vec<ActivationTarget> {
-    names.iter().map(|n| roles.iter().find(|r| r.role_name == *n).unwrap_or_else(|| panic!("{n}")).into()).collect()
+    names
+        .iter()
+        .map(|n| {
+            roles
+                .iter()
+                .find(|r| r.role_name == *n)
+                .unwrap_or_else(|| panic!("{n}"))
+                .into()
+        })
+        .collect()
 }
 
 async fn run(api: &ApiClient, params: ActivateParams) -> Vec<ActivationOutcome> {
@@ -34,7 +51,10 @@ fn creates(emulator: &RunningEmulator) -> Vec<pimrust_emulator::LogEntry> {
     emulator
         .request_log()
         .into_iter()
-        .filter(|e| (e.method == "POST" && e.path.ends_with("ScheduleRequests")) || (e.method == "PUT" && e.path.contains("roleAssignmentScheduleRequests/")))
+        .filter(|e| {
+            (e.method == "POST" && e.path.ends_with("ScheduleRequests"))
+                || (e.method == "PUT" && e.path.contains("roleAssignmentScheduleRequests/"))
+        })
         .collect()
 }
 
@@ -42,9 +62,25 @@ async fn wait_for(api: &ApiClient, outcomes: &[ActivationOutcome]) -> Vec<pimrus
     let requests = outcomes
         .iter()
         .filter(|o| o.request_id.is_some())
-        .map(|o| WaitTarget { request_id: o.request_id.clone().unwrap(), kind: o.kind, key: o.key.clone(), role_name: o.role_name.clone(), deactivate: false })
+        .map(|o| WaitTarget {
+            request_id: o.request_id.clone().unwrap(),
+            kind: o.kind,
+            key: o.key.clone(),
+            role_name: o.role_name.clone(),
+            deactivate: false,
+        })
         .collect();
-    wait::wait(api, &EventSink::buffered(), WaitParams { requests, timeout_sec: Some(20), interval_sec: Some(0.2) }).await.unwrap()
+    wait::wait(
+        api,
+        &EventSink::buffered(),
+        WaitParams {
+            requests,
+            timeout_sec: Some(20),
+            interval_sec: Some(0.2),
+        },
+    )
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
@@ -52,7 +88,16 @@ async fn a_mixed_batch_reports_every_role_and_partial_failure() {
     let emulator = emulator(|_| {}).await;
     let api = signed_in(&emulator).await;
     let roles = roles(&api).await;
-    let targets = pick(&roles, &["Global Reader", "Finance Approvers", "Contributor", "Privileged Role Administrator", "Reports Reader"]);
+    let targets = pick(
+        &roles,
+        &[
+            "Global Reader",
+            "Finance Approvers",
+            "Contributor",
+            "Privileged Role Administrator",
+            "Reports Reader",
+        ],
+    );
     let outcomes = run(&api, ActivateParams::new(targets, Some("INC-1 mixed batch"))).await;
     assert_eq!(outcomes.len(), 5, "one outcome per input role");
     assert_eq!(by_name(&outcomes, "Global Reader").status, OutcomeStatus::Activated);
@@ -61,8 +106,15 @@ async fn a_mixed_batch_reports_every_role_and_partial_failure() {
     let pra = by_name(&outcomes, "Privileged Role Administrator");
     assert_eq!(pra.status, OutcomeStatus::Failed);
     assert_eq!(pra.error.as_ref().unwrap().code, "TicketRequired");
-    assert_eq!(by_name(&outcomes, "Reports Reader").status, OutcomeStatus::AlreadyActive);
-    assert_eq!(creates(&emulator).len(), 3, "pre-flight failures and active roles send nothing");
+    assert_eq!(
+        by_name(&outcomes, "Reports Reader").status,
+        OutcomeStatus::AlreadyActive
+    );
+    assert_eq!(
+        creates(&emulator).len(),
+        3,
+        "pre-flight failures and active roles send nothing"
+    );
     let sent = creates(&emulator);
     let graph_body = &sent.iter().find(|e| e.path.contains("roleManagement")).unwrap().body;
     assert_eq!(graph_body["action"], "selfActivate");
@@ -87,7 +139,11 @@ async fn policy_problems_are_caught_before_any_call() {
     let outcome = &run(&api, too_long).await[0];
     let error = outcome.error.as_ref().unwrap();
     assert_eq!(error.code, "DurationTooLong");
-    assert!(error.message.contains("at most 4h") && error.message.contains("PT4H"), "{}", error.message);
+    assert!(
+        error.message.contains("at most 4h") && error.message.contains("PT4H"),
+        "{}",
+        error.message
+    );
     let mut max = ActivateParams::new(pick(&roles, &["User Administrator"]), Some("x"));
     max.duration = Some("Max".into());
     assert_eq!(run(&api, max).await[0].duration.as_deref(), Some("PT4H"));
@@ -105,7 +161,11 @@ async fn service_side_policy_failures_name_the_rules() {
     let outcome = &run(&api, params).await[0];
     let error = outcome.error.as_ref().unwrap();
     assert_eq!(error.code, "RoleAssignmentRequestPolicyValidationFailed");
-    assert!(error.failed_rules.contains(&"ExpirationRule".to_string()) && error.failed_rules.contains(&"JustificationRule".to_string()), "{error:?}");
+    assert!(
+        error.failed_rules.contains(&"ExpirationRule".to_string())
+            && error.failed_rules.contains(&"JustificationRule".to_string()),
+        "{error:?}"
+    );
     assert!(error.message.contains("-Justification"), "{}", error.message);
 }
 
@@ -120,7 +180,14 @@ async fn approvals_are_waited_for_and_denials_reported() {
     })
     .await;
     let api = signed_in(&emulator).await;
-    let outcomes = run(&api, ActivateParams::new(pick(&roles(&api).await, &["Security Administrator"]), Some("needs approval"))).await;
+    let outcomes = run(
+        &api,
+        ActivateParams::new(
+            pick(&roles(&api).await, &["Security Administrator"]),
+            Some("needs approval"),
+        ),
+    )
+    .await;
     assert_eq!(outcomes[0].status, OutcomeStatus::PendingApproval);
     let request_id = outcomes[0].request_id.clone().unwrap();
     let waiting = tokio::spawn({
@@ -134,8 +201,17 @@ async fn approvals_are_waited_for_and_denials_reported() {
     // A denied request ends as Denied.
     let emulator = emulator_with_manual_approval().await;
     let api = signed_in(&emulator).await;
-    let outcomes = run(&api, ActivateParams::new(pick(&roles(&api).await, &["Security Administrator"]), Some("will be denied"))).await;
-    emulator.decide_approval(outcomes[0].request_id.as_ref().unwrap(), Decision::Deny).unwrap();
+    let outcomes = run(
+        &api,
+        ActivateParams::new(
+            pick(&roles(&api).await, &["Security Administrator"]),
+            Some("will be denied"),
+        ),
+    )
+    .await;
+    emulator
+        .decide_approval(outcomes[0].request_id.as_ref().unwrap(), Decision::Deny)
+        .unwrap();
     assert_eq!(wait_for(&api, &outcomes).await[0].status, WaitStatus::Denied);
 }
 
@@ -154,7 +230,11 @@ async fn emulator_with_manual_approval() -> RunningEmulator {
 async fn provisioning_delay_is_waited_out_until_the_instance_is_visible() {
     let emulator = emulator(|scenario| scenario["settings"]["provisioningDelayMs"] = 600.into()).await;
     let api = signed_in(&emulator).await;
-    let outcomes = run(&api, ActivateParams::new(pick(&roles(&api).await, &["Global Reader"]), Some("x"))).await;
+    let outcomes = run(
+        &api,
+        ActivateParams::new(pick(&roles(&api).await, &["Global Reader"]), Some("x")),
+    )
+    .await;
     assert_eq!(outcomes[0].status, OutcomeStatus::PendingProvisioning);
     let waited = wait_for(&api, &outcomes).await;
     assert_eq!(waited[0].status, WaitStatus::Active);
@@ -165,11 +245,18 @@ async fn provisioning_delay_is_waited_out_until_the_instance_is_visible() {
 async fn an_authentication_context_role_steps_up_once() {
     let emulator = emulator(|_| {}).await;
     let api = signed_in(&emulator).await;
-    let outcomes = run(&api, ActivateParams::new(pick(&roles(&api).await, &["Exchange Administrator"]), Some("needs c1"))).await;
+    let outcomes = run(
+        &api,
+        ActivateParams::new(pick(&roles(&api).await, &["Exchange Administrator"]), Some("needs c1")),
+    )
+    .await;
     assert_eq!(outcomes[0].status, OutcomeStatus::Activated, "{:?}", outcomes[0].error);
     let create = creates(&emulator).remove(0);
     let headers = serde_json::Value::Object(create.headers.clone()).to_string();
-    assert!(headers.contains("c1"), "the request carried a token with acrs c1: {headers}");
+    assert!(
+        headers.contains("c1"),
+        "the request carried a token with acrs c1: {headers}"
+    );
     assert_eq!(creates(&emulator).len(), 1);
 }
 
@@ -178,14 +265,20 @@ async fn duplicates_are_submitted_once_and_repeats_report_already_active() {
     let emulator = emulator(|_| {}).await;
     let api = signed_in(&emulator).await;
     let roles = roles(&api).await;
-    let targets = pick(&roles, &["Global Reader", "Global Reader", "Contributor", "Contributor"]);
+    let targets = pick(
+        &roles,
+        &["Global Reader", "Global Reader", "Contributor", "Contributor"],
+    );
     let outcomes = run(&api, ActivateParams::new(targets.clone(), Some("dup"))).await;
     assert_eq!(outcomes.len(), 4);
     assert_eq!(creates(&emulator).len(), 2, "one request per role");
     assert!(outcomes[1].warnings.iter().any(|w| w.contains("more than once")));
     // The same (now stale) objects again: the service says it exists, nothing is activated twice.
     let again = run(&api, ActivateParams::new(targets, Some("dup"))).await;
-    assert!(again.iter().all(|o| o.status == OutcomeStatus::AlreadyActive), "{again:?}");
+    assert!(
+        again.iter().all(|o| o.status == OutcomeStatus::AlreadyActive),
+        "{again:?}"
+    );
 }
 
 #[tokio::test]
@@ -193,11 +286,24 @@ async fn a_429_storm_during_a_batch_still_sends_one_request_per_role() {
     let emulator = emulator(|_| {}).await;
     let api = signed_in(&emulator).await;
     let roles = roles(&api).await;
-    let rule: FaultRule = serde_json::from_value(json!({"method": "POST", "pathRegex": "ScheduleRequests$", "firstN": 4, "status": 429, "retryAfterSec": 0})).unwrap();
+    let rule: FaultRule = serde_json::from_value(
+        json!({"method": "POST", "pathRegex": "ScheduleRequests$", "firstN": 4, "status": 429, "retryAfterSec": 0}),
+    )
+    .unwrap();
     emulator.set_faults(vec![rule]).unwrap();
     emulator.clear_request_log();
-    let outcomes = run(&api, ActivateParams::new(pick(&roles, &["Global Reader", "User Administrator", "Finance Approvers"]), Some("storm"))).await;
-    assert!(outcomes.iter().all(|o| o.status == OutcomeStatus::Activated), "{outcomes:?}");
+    let outcomes = run(
+        &api,
+        ActivateParams::new(
+            pick(&roles, &["Global Reader", "User Administrator", "Finance Approvers"]),
+            Some("storm"),
+        ),
+    )
+    .await;
+    assert!(
+        outcomes.iter().all(|o| o.status == OutcomeStatus::Activated),
+        "{outcomes:?}"
+    );
     let accepted = creates(&emulator).into_iter().filter(|e| e.status == 201).count();
     assert_eq!(accepted, 3, "exactly one accepted request per role");
 }
@@ -207,14 +313,35 @@ async fn a_lost_answer_is_looked_up_instead_of_resent() {
     let emulator = emulator(|_| {}).await;
     let api = signed_in(&emulator).await;
     let roles = roles(&api).await;
-    let rule: FaultRule = serde_json::from_value(json!({"method": "POST", "pathRegex": "ScheduleRequests$", "firstN": 1, "dropAfterAction": true})).unwrap();
-    let arm_rule: FaultRule = serde_json::from_value(json!({"method": "PUT", "pathRegex": "roleAssignmentScheduleRequests/", "firstN": 1, "dropAfterAction": true})).unwrap();
+    let rule: FaultRule = serde_json::from_value(
+        json!({"method": "POST", "pathRegex": "ScheduleRequests$", "firstN": 1, "dropAfterAction": true}),
+    )
+    .unwrap();
+    let arm_rule: FaultRule = serde_json::from_value(
+        json!({"method": "PUT", "pathRegex": "roleAssignmentScheduleRequests/", "firstN": 1, "dropAfterAction": true}),
+    )
+    .unwrap();
     emulator.set_faults(vec![rule, arm_rule]).unwrap();
-    let outcomes = run(&api, ActivateParams::new(pick(&roles, &["Global Reader", "Contributor"]), Some("lost"))).await;
-    assert!(outcomes.iter().all(|o| o.status == OutcomeStatus::Activated), "{outcomes:?}");
+    let outcomes = run(
+        &api,
+        ActivateParams::new(pick(&roles, &["Global Reader", "Contributor"]), Some("lost")),
+    )
+    .await;
+    assert!(
+        outcomes.iter().all(|o| o.status == OutcomeStatus::Activated),
+        "{outcomes:?}"
+    );
     let sent = creates(&emulator);
-    assert_eq!(sent.iter().filter(|e| e.method == "POST").count(), 1, "the Graph request was not sent a second time");
-    assert_eq!(sent.iter().filter(|e| e.method == "PUT").count(), 1, "the ARM request was read back, not sent again");
+    assert_eq!(
+        sent.iter().filter(|e| e.method == "POST").count(),
+        1,
+        "the Graph request was not sent a second time"
+    );
+    assert_eq!(
+        sent.iter().filter(|e| e.method == "PUT").count(),
+        1,
+        "the ARM request was read back, not sent again"
+    );
 }
 
 #[tokio::test]
@@ -225,10 +352,61 @@ async fn validation_only_activates_nothing() {
     let mut params = ActivateParams::new(pick(&roles, &["Global Reader", "Contributor"]), Some("check"));
     params.validate_only = true;
     let outcomes = run(&api, params).await;
-    assert!(outcomes.iter().all(|o| o.status == OutcomeStatus::Validated), "{outcomes:?}");
+    assert!(
+        outcomes.iter().all(|o| o.status == OutcomeStatus::Validated),
+        "{outcomes:?}"
+    );
     let sent = creates(&emulator);
-    assert!(sent.iter().filter(|e| e.method == "POST" && e.path.ends_with("ScheduleRequests")).all(|e| e.body["isValidationOnly"] == true));
-    assert!(emulator.request_log().iter().any(|e| e.path.ends_with("/validate")), "ARM validates through /validate");
-    let after = list::eligible(&api, &PolicyCache::default(), &EventSink::buffered(), &ListOptions::default()).await.unwrap();
-    assert!(after.roles.iter().filter(|r| r.role_name == "Global Reader" || r.role_name == "Contributor").all(|r| r.status != pimrust_core::pim::model::RoleStatus::Active));
+    assert!(
+        sent.iter()
+            .filter(|e| e.method == "POST" && e.path.ends_with("ScheduleRequests"))
+            .all(|e| e.body["isValidationOnly"] == true)
+    );
+    assert!(
+        emulator.request_log().iter().any(|e| e.path.ends_with("/validate")),
+        "ARM validates through /validate"
+    );
+    let after = list::eligible(
+        &api,
+        &PolicyCache::default(),
+        &EventSink::buffered(),
+        &ListOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        after
+            .roles
+            .iter()
+            .filter(|r| r.role_name == "Global Reader" || r.role_name == "Contributor")
+            .all(|r| r.status != pimrust_core::pim::model::RoleStatus::Active)
+    );
+}
+
+#[tokio::test]
+async fn a_pending_request_can_be_cancelled() {
+    let emulator = emulator_with_manual_approval().await;
+    let api = signed_in(&emulator).await;
+    let outcomes = run(
+        &api,
+        ActivateParams::new(pick(&roles(&api).await, &["Security Administrator"]), Some("cancel me")),
+    )
+    .await;
+    let request_id = outcomes[0].request_id.clone().unwrap();
+    let target = WaitTarget {
+        request_id: request_id.clone(),
+        kind: outcomes[0].kind,
+        key: outcomes[0].key.clone(),
+        role_name: outcomes[0].role_name.clone(),
+        deactivate: false,
+    };
+    let report = wait::cancel(
+        &api,
+        &EventSink::buffered(),
+        wait::CancelParams { requests: vec![target] },
+    )
+    .await
+    .unwrap();
+    assert_eq!(report["cancelled"], json!([request_id]));
+    assert_eq!(wait_for(&api, &outcomes).await[0].status, WaitStatus::Canceled);
 }

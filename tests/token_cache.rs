@@ -10,7 +10,7 @@ use pimrust_core::auth::cache::{
 use secrecy::ExposeSecret;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
@@ -131,13 +131,21 @@ impl KeyStore for FileKeyStore {
     }
 }
 
-/// Collects tracing output of the current thread.
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+thread_local! {
+    /// Log output of the current test thread, while it captures.
+    static CAPTURED: std::cell::RefCell<Option<Vec<u8>>> = const { std::cell::RefCell::new(None) };
+}
 
-impl std::io::Write for LogBuffer {
+/// Writes into the current thread's capture buffer (if it is capturing).
+struct ThreadLog;
+
+impl std::io::Write for ThreadLog {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        CAPTURED.with(|captured| {
+            if let Some(log) = captured.borrow_mut().as_mut() {
+                log.extend_from_slice(buf);
+            }
+        });
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -145,17 +153,23 @@ impl std::io::Write for LogBuffer {
     }
 }
 
+/// Runs `f` and returns what it logged. One global subscriber serves the whole test binary (scoped
+/// subscribers of parallel tests race on tracing's global call-site interest cache); each test
+/// thread reads only its own events.
 fn with_logs<T>(f: impl FnOnce() -> T) -> (T, String) {
-    let buf = LogBuffer::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let out = tracing::subscriber::with_default(subscriber, f);
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-    (out, logs)
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(|| ThreadLog)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in this test binary");
+    });
+    CAPTURED.with(|captured| *captured.borrow_mut() = Some(Vec::new()));
+    let out = f();
+    let log = CAPTURED.with(|captured| captured.borrow_mut().take().unwrap_or_default());
+    (out, String::from_utf8_lossy(&log).into_owned())
 }
 
 #[test]

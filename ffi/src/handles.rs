@@ -19,16 +19,9 @@ pub(crate) fn insert(engine: Engine) -> u64 {
 }
 
 pub(crate) fn get(handle: u64) -> Result<Arc<Engine>, PimStatus> {
-    CLIENTS
-        .lock()
-        .get(&handle)
-        .cloned()
-        .ok_or(PimStatus::InvalidHandle)
+    CLIENTS.lock().get(&handle).cloned().ok_or(PimStatus::InvalidHandle)
 }
 
 pub(crate) fn remove(handle: u64) -> Result<Arc<Engine>, PimStatus> {
-    CLIENTS
-        .lock()
-        .remove(&handle)
-        .ok_or(PimStatus::InvalidHandle)
+    CLIENTS.lock().remove(&handle).ok_or(PimStatus::InvalidHandle)
 }

@@ -34,11 +34,7 @@ fn guard(body: impl FnOnce() -> Result<PimStatus, PimStatus>) -> PimStatus {
 /// `ptr` must be null (only with `len == 0`) or point to `len` readable bytes.
 unsafe fn read_str<'a>(ptr: *const u8, len: usize) -> Result<&'a str, PimStatus> {
     if ptr.is_null() {
-        return if len == 0 {
-            Ok("")
-        } else {
-            Err(PimStatus::NullPointer)
-        };
+        return if len == 0 { Ok("") } else { Err(PimStatus::NullPointer) };
     }
     // SAFETY: the caller guarantees ptr points to len readable bytes.
     let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
@@ -64,18 +60,13 @@ fn op_status(error: OpError) -> PimStatus {
 }
 
 /// Writes the buffer for `Some`, or reports `Pending` for `None`.
-unsafe fn write_optional(
-    out: *mut PimBuffer,
-    text: Option<String>,
-) -> Result<PimStatus, PimStatus> {
+unsafe fn write_optional(out: *mut PimBuffer, text: Option<String>) -> Result<PimStatus, PimStatus> {
     if out.is_null() {
         return Err(PimStatus::NullPointer);
     }
     match text {
         // SAFETY: out checked non-null above.
-        Some(text) => {
-            unsafe { write_out(out, PimBuffer::from_string(text)) }.map(|()| PimStatus::Ok)
-        }
+        Some(text) => unsafe { write_out(out, PimBuffer::from_string(text)) }.map(|()| PimStatus::Ok),
         None => {
             // SAFETY: as above.
             unsafe { write_out(out, PimBuffer::empty()) }?;
@@ -117,9 +108,7 @@ pub unsafe extern "C" fn pim_client_new(
             Err(error) => {
                 if !out_error.is_null() {
                     // SAFETY: checked non-null.
-                    unsafe {
-                        write_out(out_error, PimBuffer::from_string(envelope::failure(&error)))
-                    }?;
+                    unsafe { write_out(out_error, PimBuffer::from_string(envelope::failure(&error))) }?;
                 }
                 Err(PimStatus::InvalidArgument)
             }
@@ -145,10 +134,7 @@ pub extern "C" fn pim_client_free(client: u64) -> PimStatus {
 pub unsafe extern "C" fn pim_client_info(client: u64, out: *mut PimBuffer) -> PimStatus {
     guard(|| {
         let info = handles::get(client)?.info();
-        let json = format!(
-            r#"{{"liveOps":{},"runningOps":{}}}"#,
-            info.live_ops, info.running_ops
-        );
+        let json = format!(r#"{{"liveOps":{},"runningOps":{}}}"#, info.live_ops, info.running_ops);
         // SAFETY: per the contract above.
         unsafe { write_out(out, PimBuffer::from_string(json)) }?;
         Ok(PimStatus::Ok)
@@ -188,11 +174,7 @@ pub extern "C" fn pim_op_wait(client: u64, op: u64, timeout_ms: u32) -> PimStatu
     guard(|| {
         let timeout = Duration::from_millis(u64::from(timeout_ms.min(PIM_MAX_WAIT_MS)));
         let finished = handles::get(client)?.wait(op, timeout).map_err(op_status)?;
-        Ok(if finished {
-            PimStatus::Ok
-        } else {
-            PimStatus::Pending
-        })
+        Ok(if finished { PimStatus::Ok } else { PimStatus::Pending })
     })
 }
 

@@ -10,8 +10,7 @@ struct Client(u64);
 impl Client {
     fn new() -> Self {
         let mut handle = 0u64;
-        let status =
-            unsafe { pim_client_new(b"{}".as_ptr(), 2, &mut handle, std::ptr::null_mut()) };
+        let status = unsafe { pim_client_new(b"{}".as_ptr(), 2, &mut handle, std::ptr::null_mut()) };
         assert_eq!(status, PimStatus::Ok);
         Client(handle)
     }
@@ -63,10 +62,7 @@ impl Client {
             len: 0,
             cap: 0,
         };
-        assert_eq!(
-            unsafe { pim_client_info(self.0, &mut buffer) },
-            PimStatus::Ok
-        );
+        assert_eq!(unsafe { pim_client_info(self.0, &mut buffer) }, PimStatus::Ok);
         let text = unsafe { std::slice::from_raw_parts(buffer.ptr, buffer.len) }.to_vec();
         unsafe { pim_buffer_free(buffer) };
         serde_json::from_slice(&text).unwrap()
@@ -97,12 +93,7 @@ fn null_pointers_yield_null_pointer_status() {
     let client = Client::new();
     unsafe {
         assert_eq!(
-            pim_client_new(
-                b"{}".as_ptr(),
-                2,
-                std::ptr::null_mut(),
-                std::ptr::null_mut()
-            ),
+            pim_client_new(b"{}".as_ptr(), 2, std::ptr::null_mut(), std::ptr::null_mut()),
             PimStatus::NullPointer
         );
         let mut op = 0;
@@ -112,12 +103,7 @@ fn null_pointers_yield_null_pointer_status() {
         );
         let request = br#"{"method":"sys.echo"}"#;
         assert_eq!(
-            pim_op_start(
-                client.0,
-                request.as_ptr(),
-                request.len(),
-                std::ptr::null_mut()
-            ),
+            pim_op_start(client.0, request.as_ptr(), request.len(), std::ptr::null_mut()),
             PimStatus::NullPointer
         );
         let op = client.start(r#"{"method":"sys.echo"}"#);
@@ -129,10 +115,7 @@ fn null_pointers_yield_null_pointer_status() {
             pim_op_result(client.0, op, std::ptr::null_mut()),
             PimStatus::NullPointer
         );
-        assert_eq!(
-            pim_client_info(client.0, std::ptr::null_mut()),
-            PimStatus::NullPointer
-        );
+        assert_eq!(pim_client_info(client.0, std::ptr::null_mut()), PimStatus::NullPointer);
         pim_buffer_free(PimBuffer {
             ptr: std::ptr::null_mut(),
             len: 0,
@@ -152,14 +135,7 @@ fn invalid_utf8_is_rejected() {
     );
     let mut handle = 0;
     assert_eq!(
-        unsafe {
-            pim_client_new(
-                bytes.as_ptr(),
-                bytes.len(),
-                &mut handle,
-                std::ptr::null_mut(),
-            )
-        },
+        unsafe { pim_client_new(bytes.as_ptr(), bytes.len(), &mut handle, std::ptr::null_mut(),) },
         PimStatus::InvalidUtf8
     );
 }
@@ -184,10 +160,7 @@ fn invalid_config_returns_an_error_envelope() {
 #[test]
 fn malformed_json_and_unknown_methods_become_error_envelopes() {
     let client = Client::new();
-    assert_eq!(
-        client.run(client.start("{{{"))["error"]["kind"],
-        "InvalidArgument"
-    );
+    assert_eq!(client.run(client.start("{{{"))["error"]["kind"], "InvalidArgument");
     assert_eq!(
         client.run(client.start(r#"{"method":"no.such"}"#))["error"]["kind"],
         "UnknownMethod"
@@ -203,10 +176,7 @@ fn stale_op_ids_and_unknown_handles_are_defined_errors() {
     assert_eq!(pim_op_cancel(client.0, op), PimStatus::UnknownOp);
     assert_eq!(pim_op_release(client.0, op), PimStatus::UnknownOp);
     assert_eq!(client.take(pim_op_result, op).0, PimStatus::UnknownOp);
-    assert_eq!(
-        client.take(pim_op_next_event, 987_654).0,
-        PimStatus::UnknownOp
-    );
+    assert_eq!(client.take(pim_op_next_event, 987_654).0, PimStatus::UnknownOp);
     assert_eq!(pim_op_wait(u64::MAX, op, 0), PimStatus::InvalidHandle);
     assert_eq!(pim_client_free(0), PimStatus::InvalidHandle);
 }
@@ -233,12 +203,7 @@ fn a_panic_inside_an_op_becomes_an_internal_error_and_the_client_survives() {
     let client = Client::new();
     let envelope = client.run(client.start(r#"{"method":"sys.panic"}"#));
     assert_eq!(envelope["error"]["kind"], "Internal");
-    assert!(
-        envelope["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("panic")
-    );
+    assert!(envelope["error"]["message"].as_str().unwrap().contains("panic"));
     assert_eq!(
         client.run(client.start(r#"{"method":"sys.echo","params":7}"#))["data"],
         7
@@ -292,8 +257,7 @@ fn a_thousand_concurrent_ops_from_eight_threads_leave_nothing_behind() {
                         let request = if i % 2 == 0 {
                             format!(r#"{{"method":"sys.echo","params":{n}}}"#)
                         } else {
-                            r#"{"method":"sys.sleep","params":{"ms":50,"progressIntervalMs":10}}"#
-                                .to_string()
+                            r#"{"method":"sys.sleep","params":{"ms":50,"progressIntervalMs":10}}"#.to_string()
                         };
                         (client.start(&request), n)
                     })

@@ -94,10 +94,17 @@ impl SignIn<'_> {
             }),
         );
         tracing::info!("waiting for the browser sign-in on {redirect_uri}");
-        let callback = loopback.next().await.ok_or_else(|| Error::Internal("the loopback listener stopped".into()))?;
+        let callback = loopback
+            .next()
+            .await
+            .ok_or_else(|| Error::Internal("the loopback listener stopped".into()))?;
         match callback {
             Callback::Code { code, state: returned } if returned == *state.secret() => {
-                let grant = Grant::AuthorizationCode { code: &code, redirect_uri: &redirect_uri, verifier: verifier.secret() };
+                let grant = Grant::AuthorizationCode {
+                    code: &code,
+                    redirect_uri: &redirect_uri,
+                    verifier: verifier.secret(),
+                };
                 self.redeem(grant).await.map_err(Error::from)
             }
             Callback::Code { .. } => Err(Error::service(
@@ -107,7 +114,11 @@ impl SignIn<'_> {
             )),
             Callback::Error { error, description } => {
                 let first_line = description.lines().next().unwrap_or_default().to_string();
-                Err(Error::service(ErrorKind::AuthenticationFailed, error.clone(), format!("Sign-in failed ({error}): {first_line}")))
+                Err(Error::service(
+                    ErrorKind::AuthenticationFailed,
+                    error.clone(),
+                    format!("Sign-in failed ({error}): {first_line}"),
+                ))
             }
         }
     }

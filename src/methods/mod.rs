@@ -40,6 +40,7 @@ pub(crate) async fn dispatch(context: Context, method: String, params: Value) ->
         "pim.listActive" => pim::list_active(&context, parse(params)?).await,
         "pim.activate" => pim::activate(&context, parse(params)?).await,
         "pim.wait" => pim::wait(&context, parse(params)?).await,
+        "pim.cancel" => pim::cancel(&context, parse(params)?).await,
         #[cfg(feature = "test-hooks")]
         "sys.panic" => panic!("sys.panic was called"),
         _ => Err(Error::UnknownMethod {

@@ -31,3 +31,7 @@ pub(super) async fn wait(context: &Context, params: crate::pim::wait::WaitParams
     let results = crate::pim::wait::wait(&context.session.api, &context.events, params).await?;
     serde_json::to_value(results).map_err(|e| Error::Internal(e.to_string()))
 }
+
+pub(super) async fn cancel(context: &Context, params: crate::pim::wait::CancelParams) -> Result<Value, Error> {
+    crate::pim::wait::cancel(&context.session.api, &context.events, params).await
+}

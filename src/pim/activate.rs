@@ -70,13 +70,19 @@ struct Plan {
     warnings: Vec<String>,
 }
 
-pub async fn activate(api: &ApiClient, events: &EventSink, params: ActivateParams) -> Result<Vec<ActivationOutcome>, Error> {
+pub async fn activate(
+    api: &ApiClient,
+    events: &EventSink,
+    params: ActivateParams,
+) -> Result<Vec<ActivationOutcome>, Error> {
     let limit = params.throttle_limit.unwrap_or(DEFAULT_THROTTLE);
     if !(1..=32).contains(&limit) {
         return Err(Error::InvalidArgument("ThrottleLimit must be between 1 and 32".into()));
     }
     if params.justification.as_ref().is_some_and(|j| j.chars().count() > 500) {
-        return Err(Error::InvalidArgument("the justification may be at most 500 characters".into()));
+        return Err(Error::InvalidArgument(
+            "the justification may be at most 500 characters".into(),
+        ));
     }
     let requested = match params.duration.as_deref().map(str::trim) {
         None | Some("") => Requested::Default,
@@ -98,14 +104,24 @@ pub async fn activate(api: &ApiClient, events: &EventSink, params: ActivateParam
         }
     }
     let total = plans.len();
-    events.progress(json!({"activity": "PIM activation", "status": format!("Submitting {total} request(s)"), "percent": 0}));
+    events.progress(
+        json!({"activity": "PIM activation", "status": format!("Submitting {total} request(s)"), "percent": 0}),
+    );
     let deactivate = params.deactivate;
     let validate_only = params.validate_only;
     let justification = params.justification.clone();
-    let ticket = params.ticket_number.clone().map(|number| (number, params.ticket_system.clone().unwrap_or_default()));
+    let ticket = params
+        .ticket_number
+        .clone()
+        .map(|number| (number, params.ticket_system.clone().unwrap_or_default()));
     let submitted: Vec<(usize, ActivationOutcome)> = futures::stream::iter(plans)
         .map(|(index, plan)| {
-            let options = RequestOptions { deactivate, validate_only, justification: justification.as_deref(), ticket: ticket.as_ref() };
+            let options = RequestOptions {
+                deactivate,
+                validate_only,
+                justification: justification.as_deref(),
+                ticket: ticket.as_ref(),
+            };
             async move { (index, submit(api, events, plan, options).await) }
         })
         .buffer_unordered(limit)
@@ -118,11 +134,15 @@ pub async fn activate(api: &ApiClient, events: &EventSink, params: ActivateParam
         if outcomes[index].is_none() {
             let first = first_by_key[&target.key];
             let mut copy = outcomes[first].clone().expect("the first occurrence has an outcome");
-            copy.warnings.push("listed more than once in the input; submitted once".into());
+            copy.warnings
+                .push("listed more than once in the input; submitted once".into());
             outcomes[index] = Some(copy);
         }
     }
-    Ok(outcomes.into_iter().map(|o| o.expect("every role has an outcome")).collect())
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.expect("every role has an outcome"))
+        .collect())
 }
 
 #[derive(Clone, Copy)]
@@ -132,26 +152,49 @@ enum Requested {
     Exactly(Duration),
 }
 
-fn preflight(target: &ActivationTarget, params: &ActivateParams, requested: Requested) -> Result<Plan, Box<ActivationOutcome>> {
+fn preflight(
+    target: &ActivationTarget,
+    params: &ActivateParams,
+    requested: Requested,
+) -> Result<Plan, Box<ActivationOutcome>> {
     let fail = |code: &str, message: String| {
-        Box::new(ActivationOutcome::failed(target, ErrorKind::PolicyViolation, code, message, None, Vec::new()))
+        Box::new(ActivationOutcome::failed(
+            target,
+            ErrorKind::PolicyViolation,
+            code,
+            message,
+            None,
+            Vec::new(),
+        ))
     };
     let policy = &target.policy;
     let mut warnings = Vec::new();
     if params.deactivate {
-        return Ok(Plan { target: target.clone(), duration: Duration::ZERO, start: Utc::now(), claims: None, warnings });
+        return Ok(Plan {
+            target: target.clone(),
+            duration: Duration::ZERO,
+            start: Utc::now(),
+            claims: None,
+            warnings,
+        });
     }
     if target.status == Some(RoleStatus::Active) && !params.validate_only {
         return Err(Box::new(ActivationOutcome::already_active(target)));
     }
     let blank = |value: &Option<String>| value.as_deref().is_none_or(|v| v.trim().is_empty());
     if policy.requires_justification == Some(true) && blank(&params.justification) {
-        return Err(fail("JustificationRequired", format!("{} requires a justification; pass -Justification.", target.role_name)));
+        return Err(fail(
+            "JustificationRequired",
+            format!("{} requires a justification; pass -Justification.", target.role_name),
+        ));
     }
     if policy.requires_ticket == Some(true) && (blank(&params.ticket_number) || blank(&params.ticket_system)) {
         return Err(fail(
             "TicketRequired",
-            format!("{} requires ticket information; pass -TicketNumber and -TicketSystem.", target.role_name),
+            format!(
+                "{} requires ticket information; pass -TicketNumber and -TicketSystem.",
+                target.role_name
+            ),
         ));
     }
     let maximum = match policy.max_duration.as_deref().map(duration::parse) {
@@ -174,33 +217,58 @@ fn preflight(target: &ActivationTarget, params: &ActivateParams, requested: Requ
         (Requested::Exactly(wanted), _) => wanted,
         (Requested::Max, Some(max)) => max,
         (Requested::Max, None) => {
-            warnings.push(format!("the maximum duration of {} is unknown; requesting 1h", target.role_name));
+            warnings.push(format!(
+                "the maximum duration of {} is unknown; requesting 1h",
+                target.role_name
+            ));
             DEFAULT_DURATION
         }
         (Requested::Default, Some(max)) => DEFAULT_DURATION.min(max),
         (Requested::Default, None) => DEFAULT_DURATION,
     };
     if chosen < MIN_DURATION {
-        return Err(fail("DurationTooShort", format!("activations last at least 5 minutes; {} was requested", duration::human(chosen))));
+        return Err(fail(
+            "DurationTooShort",
+            format!(
+                "activations last at least 5 minutes; {} was requested",
+                duration::human(chosen)
+            ),
+        ));
     }
     let claims = policy.authentication_context.as_deref().map(claims::for_acrs);
-    Ok(Plan { target: target.clone(), duration: chosen, start: params.start_at.unwrap_or_else(Utc::now), claims, warnings })
+    Ok(Plan {
+        target: target.clone(),
+        duration: chosen,
+        start: params.start_at.unwrap_or_else(Utc::now),
+        claims,
+        warnings,
+    })
 }
 
 async fn submit(api: &ApiClient, events: &EventSink, plan: Plan, options: RequestOptions<'_>) -> ActivationOutcome {
     let target = &plan.target;
-    events.emit("activation", json!({"key": target.key, "roleName": target.role_name, "status": "Submitting"}));
+    events.emit(
+        "activation",
+        json!({"key": target.key, "roleName": target.role_name, "status": "Submitting"}),
+    );
     let sent_at = Utc::now();
     let request = match requests::build(api, target, plan.duration, plan.start, &options) {
         Ok(request) => request,
         Err(error) => return ActivationOutcome::from_error(target, &error, plan.warnings),
     };
-    let resource = if target.kind == Kind::AzureResource { Resource::Arm } else { Resource::Graph };
+    let resource = if target.kind == Kind::AzureResource {
+        Resource::Arm
+    } else {
+        Resource::Graph
+    };
     let mut result = send(api, events, &request, plan.claims.as_ref(), options.validate_only).await;
     if let Err(error) = &result {
         if error.kind() == ErrorKind::Network && !options.validate_only {
             // The request may have reached the service: find it before sending anything again.
-            tracing::warn!("the answer to the {} request was lost ({error}); looking it up before any resend", target.role_name);
+            tracing::warn!(
+                "the answer to the {} request was lost ({error}); looking it up before any resend",
+                target.role_name
+            );
             result = match requests::find_submitted(api, events, target, &request, sent_at, options.deactivate).await {
                 Ok(Some(found)) => Ok(found),
                 Ok(None) => send(api, events, &request, plan.claims.as_ref(), false).await,
@@ -219,7 +287,10 @@ async fn submit(api: &ApiClient, events: &EventSink, plan: Plan, options: Reques
     if outcome.duration.is_none() && !options.deactivate {
         outcome.duration = Some(duration::format(plan.duration));
     }
-    events.emit("activation", json!({"key": target.key, "roleName": target.role_name, "status": outcome.status}));
+    events.emit(
+        "activation",
+        json!({"key": target.key, "roleName": target.role_name, "status": outcome.status}),
+    );
     outcome
 }
 
@@ -228,24 +299,48 @@ pub enum Answer {
     Refused(crate::api::ApiResponse),
 }
 
-async fn send(api: &ApiClient, events: &EventSink, request: &RequestRef, claims: Option<&Value>, validate_only: bool) -> Result<Answer, Error> {
+async fn send(
+    api: &ApiClient,
+    events: &EventSink,
+    request: &RequestRef,
+    claims: Option<&Value>,
+    validate_only: bool,
+) -> Result<Answer, Error> {
     let client = api.http().inner().clone();
-    let url = if validate_only { request.validate_url.clone().unwrap_or_else(|| request.url.clone()) } else { request.url.clone() };
-    let method = if validate_only && request.validate_url.is_some() { reqwest::Method::POST } else { request.method.clone() };
+    let url = if validate_only {
+        request.validate_url.clone().unwrap_or_else(|| request.url.clone())
+    } else {
+        request.url.clone()
+    };
+    let method = if validate_only && request.validate_url.is_some() {
+        reqwest::Method::POST
+    } else {
+        request.method.clone()
+    };
     let body = request.body.clone();
     let resource = request.resource;
     // Never resent blindly: a lost answer is looked up first (see `submit`).
     let response = api
         .send(resource, Idempotency::NotIdempotent, claims, events, |token| {
-            client.request(method.clone(), &url).header("authorization", token.authorization()).json(&body)
+            client
+                .request(method.clone(), &url)
+                .header("authorization", token.authorization())
+                .json(&body)
         })
         .await?;
-    Ok(if response.status.is_success() { Answer::Accepted(response.json().unwrap_or(Value::Null)) } else { Answer::Refused(response) })
+    Ok(if response.status.is_success() {
+        Answer::Accepted(response.json().unwrap_or(Value::Null))
+    } else {
+        Answer::Refused(response)
+    })
 }
 
 /// Outcome statuses that end a role's activation.
 pub fn is_pending(status: OutcomeStatus) -> bool {
-    matches!(status, OutcomeStatus::PendingApproval | OutcomeStatus::PendingProvisioning | OutcomeStatus::Scheduled)
+    matches!(
+        status,
+        OutcomeStatus::PendingApproval | OutcomeStatus::PendingProvisioning | OutcomeStatus::Scheduled
+    )
 }
 
 impl From<&super::model::EligibleRole> for ActivationTarget {

@@ -4,11 +4,16 @@ use crate::error::Error;
 use std::time::Duration;
 
 pub fn parse(text: &str) -> Result<Duration, Error> {
-    let parsed = iso8601::duration(text.trim())
-        .map_err(|_| Error::InvalidArgument(format!("'{text}' is not an ISO 8601 duration such as PT1H, PT30M or PT1H30M")))?;
+    let parsed = iso8601::duration(text.trim()).map_err(|_| {
+        Error::InvalidArgument(format!(
+            "'{text}' is not an ISO 8601 duration such as PT1H, PT30M or PT1H30M"
+        ))
+    })?;
     if let iso8601::Duration::YMDHMS { year, month, .. } = parsed {
         if year > 0 || month > 0 {
-            return Err(Error::InvalidArgument(format!("'{text}': use days, hours and minutes, not years or months")));
+            return Err(Error::InvalidArgument(format!(
+                "'{text}': use days, hours and minutes, not years or months"
+            )));
         }
     }
     Ok(parsed.into())
@@ -40,9 +45,13 @@ mod tests {
 
     #[test]
     fn parses_and_formats_pim_durations() {
-        for (text, minutes, formatted) in
-            [("PT8H", 480, "PT8H"), ("PT30M", 30, "PT30M"), ("PT1H30M", 90, "PT1H30M"), ("P1D", 1440, "PT24H"), ("PT90S", 2, "PT2M")]
-        {
+        for (text, minutes, formatted) in [
+            ("PT8H", 480, "PT8H"),
+            ("PT30M", 30, "PT30M"),
+            ("PT1H30M", 90, "PT1H30M"),
+            ("P1D", 1440, "PT24H"),
+            ("PT90S", 2, "PT2M"),
+        ] {
             let duration = parse(text).unwrap();
             assert_eq!(duration.as_secs().div_ceil(60), minutes, "{text}");
             assert_eq!(format(duration), formatted);

@@ -86,12 +86,25 @@ impl ActivationOutcome {
         failed_rules: Vec<String>,
     ) -> Self {
         let mut outcome = Self::new(target, OutcomeStatus::Failed);
-        outcome.error = Some(OutcomeError { kind, code: code.to_string(), message, http_status, failed_rules });
+        outcome.error = Some(OutcomeError {
+            kind,
+            code: code.to_string(),
+            message,
+            http_status,
+            failed_rules,
+        });
         outcome
     }
 
     pub fn from_error(target: &ActivationTarget, error: &Error, warnings: Vec<String>) -> Self {
-        let mut outcome = Self::failed(target, error.kind(), error.code(), error.to_string(), error.http_status(), Vec::new());
+        let mut outcome = Self::failed(
+            target,
+            error.kind(),
+            error.code(),
+            error.to_string(),
+            error.http_status(),
+            Vec::new(),
+        );
         outcome.warnings = warnings;
         outcome
     }
@@ -103,28 +116,46 @@ pub fn status_of(service_status: &str, deactivate: bool, start: Option<DateTime<
         "Provisioned" if deactivate => OutcomeStatus::Deactivated,
         "Revoked" => OutcomeStatus::Deactivated,
         "Provisioned" => OutcomeStatus::Activated,
-        "Granted" | "ScheduleCreated" | "PendingScheduleCreation" if start.is_some_and(|s| s > Utc::now() + chrono::Duration::minutes(1)) => {
+        "Granted" | "ScheduleCreated" | "PendingScheduleCreation"
+            if start.is_some_and(|s| s > Utc::now() + chrono::Duration::minutes(1)) =>
+        {
             OutcomeStatus::Scheduled
         }
         "PendingApproval" | "PendingAdminDecision" | "PendingEvaluation" | "PendingApprovalProvisioning" => {
             OutcomeStatus::PendingApproval
         }
-        "Granted" | "PendingProvisioning" | "PendingScheduleCreation" | "ScheduleCreated" | "Accepted"
-        | "ProvisioningStarted" | "AdminApproved" | "PendingExternalProvisioning" | "PendingRevocation" => {
-            OutcomeStatus::PendingProvisioning
-        }
+        "Granted"
+        | "PendingProvisioning"
+        | "PendingScheduleCreation"
+        | "ScheduleCreated"
+        | "Accepted"
+        | "ProvisioningStarted"
+        | "AdminApproved"
+        | "PendingExternalProvisioning"
+        | "PendingRevocation" => OutcomeStatus::PendingProvisioning,
         _ => OutcomeStatus::Failed,
     }
 }
 
 /// The outcome of an accepted request (Graph body, or ARM `{properties}`).
-pub fn from_request(target: &ActivationTarget, body: &Value, deactivate: bool, validate_only: bool, request: &RequestRef) -> ActivationOutcome {
+pub fn from_request(
+    target: &ActivationTarget,
+    body: &Value,
+    deactivate: bool,
+    validate_only: bool,
+    request: &RequestRef,
+) -> ActivationOutcome {
     let arm = request.resource == Resource::Arm;
     let fields = if arm { &body["properties"] } else { body };
     let service_status = fields["status"].as_str().unwrap_or_default().to_string();
     let schedule = &fields["scheduleInfo"];
-    let start = schedule["startDateTime"].as_str().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
-    let length = schedule["expiration"]["duration"].as_str().and_then(|d| super::duration::parse(d).ok());
+    let start = schedule["startDateTime"]
+        .as_str()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
+    let length = schedule["expiration"]["duration"]
+        .as_str()
+        .and_then(|d| super::duration::parse(d).ok());
     let status = if validate_only {
         OutcomeStatus::Validated
     } else {
@@ -171,7 +202,11 @@ const RULES: [&str; 8] = [
 /// Rule names in either message form: `["ExpirationRule","JustificationRule"]` or `JustificationRule - ...`.
 pub fn failed_rules(message: &str) -> Vec<String> {
     let lower = message.to_ascii_lowercase();
-    RULES.iter().filter(|rule| lower.contains(&rule.to_ascii_lowercase())).map(|r| r.to_string()).collect()
+    RULES
+        .iter()
+        .filter(|rule| lower.contains(&rule.to_ascii_lowercase()))
+        .map(|r| r.to_string())
+        .collect()
 }
 
 fn explain(rule: &str, role: &str) -> String {
@@ -179,8 +214,13 @@ fn explain(rule: &str, role: &str) -> String {
         "ExpirationRule" => format!("the requested duration exceeds {role}'s maximum (use -Duration Max)"),
         "JustificationRule" => format!("{role} requires a justification (-Justification)"),
         "TicketingRule" => format!("{role} requires ticket information (-TicketNumber and -TicketSystem)"),
-        "MfaRule" => "this session has not completed multi-factor authentication; run Connect-Pim -Force and complete MFA".to_string(),
-        "EligibilityRule" => format!("you are not (or no longer) eligible for {role} at this scope; refresh with Get-PimEligibleRole"),
+        "MfaRule" => {
+            "this session has not completed multi-factor authentication; run Connect-Pim -Force and complete MFA"
+                .to_string()
+        }
+        "EligibilityRule" => {
+            format!("you are not (or no longer) eligible for {role} at this scope; refresh with Get-PimEligibleRole")
+        }
         other => format!("policy rule {other} failed"),
     }
 }
@@ -208,30 +248,42 @@ pub async fn from_error_response(
                 None => ActivationOutcome::already_active(target),
             }
         }
-        "RoleAssignmentExists" | "RoleAssignmentRequestExists" if !deactivate => ActivationOutcome::already_active(target),
+        "RoleAssignmentExists" | "RoleAssignmentRequestExists" if !deactivate => {
+            ActivationOutcome::already_active(target)
+        }
         "PendingRoleAssignmentRequest" => match requests::find_pending(api, events, target).await {
             Ok(Some(pending)) => {
                 let mut outcome = from_request(target, &pending, deactivate, false, request);
-                outcome.warnings.push("a request for this role was already pending; attached to it".into());
+                outcome
+                    .warnings
+                    .push("a request for this role was already pending; attached to it".into());
                 outcome
             }
             _ => {
                 let mut outcome = ActivationOutcome::new(target, OutcomeStatus::PendingApproval);
-                outcome.warnings.push("a request for this role is already pending; it could not be looked up".into());
+                outcome
+                    .warnings
+                    .push("a request for this role is already pending; it could not be looked up".into());
                 outcome
             }
         },
         "RoleAssignmentRequestPolicyValidationFailed" => {
             let rules = failed_rules(&message);
             let explained: Vec<String> = rules.iter().map(|r| explain(r, role)).collect();
-            let text = if explained.is_empty() { message.clone() } else { format!("{}: {}", role, explained.join("; ")) };
+            let text = if explained.is_empty() {
+                message.clone()
+            } else {
+                format!("{}: {}", role, explained.join("; "))
+            };
             ActivationOutcome::failed(target, ErrorKind::PolicyViolation, &code, text, Some(status), rules)
         }
         "ActiveDurationTooShort" => ActivationOutcome::failed(
             target,
             ErrorKind::PolicyViolation,
             &code,
-            format!("{role} can be deactivated only after it has been active for 5 minutes; try again in a few minutes"),
+            format!(
+                "{role} can be deactivated only after it has been active for 5 minutes; try again in a few minutes"
+            ),
             Some(status),
             Vec::new(),
         ),
@@ -265,17 +317,32 @@ mod tests {
             failed_rules(r#"The following policy rules failed: ["ExpirationRule","JustificationRule"]"#),
             ["ExpirationRule", "JustificationRule"]
         );
-        assert_eq!(failed_rules("The following policy rules failed: MfaRule - Multi-factor authentication is required"), ["MfaRule"]);
+        assert_eq!(
+            failed_rules("The following policy rules failed: MfaRule - Multi-factor authentication is required"),
+            ["MfaRule"]
+        );
         assert!(failed_rules("something else").is_empty());
     }
 
     #[test]
     fn maps_service_statuses() {
         assert_eq!(status_of("Provisioned", false, None), OutcomeStatus::Activated);
-        assert_eq!(status_of("PendingApproval", false, None), OutcomeStatus::PendingApproval);
-        assert_eq!(status_of("PendingEvaluation", false, None), OutcomeStatus::PendingApproval);
-        assert_eq!(status_of("PendingProvisioning", false, None), OutcomeStatus::PendingProvisioning);
-        assert_eq!(status_of("Granted", false, Some(Utc::now() + chrono::Duration::hours(2))), OutcomeStatus::Scheduled);
+        assert_eq!(
+            status_of("PendingApproval", false, None),
+            OutcomeStatus::PendingApproval
+        );
+        assert_eq!(
+            status_of("PendingEvaluation", false, None),
+            OutcomeStatus::PendingApproval
+        );
+        assert_eq!(
+            status_of("PendingProvisioning", false, None),
+            OutcomeStatus::PendingProvisioning
+        );
+        assert_eq!(
+            status_of("Granted", false, Some(Utc::now() + chrono::Duration::hours(2))),
+            OutcomeStatus::Scheduled
+        );
         assert_eq!(status_of("Revoked", true, None), OutcomeStatus::Deactivated);
         assert_eq!(status_of("Denied", false, None), OutcomeStatus::Failed);
     }

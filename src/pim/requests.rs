@@ -30,7 +30,10 @@ pub struct RequestOptions<'a> {
 }
 
 fn graph_base(api: &ApiClient) -> Result<String, Error> {
-    Ok(format!("{}/v1.0", api.auth().endpoints()?.graph.as_str().trim_end_matches('/')))
+    Ok(format!(
+        "{}/v1.0",
+        api.auth().endpoints()?.graph.as_str().trim_end_matches('/')
+    ))
 }
 
 fn arm_base(api: &ApiClient) -> Result<String, Error> {
@@ -58,16 +61,25 @@ pub fn build(
             "expiration": {"type": expiration_type, "duration": duration::format(length)},
         })
     };
-    let ticket = options.ticket.map(|(number, system)| json!({"ticketNumber": number, "ticketSystem": system}));
+    let ticket = options
+        .ticket
+        .map(|(number, system)| json!({"ticketNumber": number, "ticketSystem": system}));
     if target.kind == Kind::AzureResource {
         let name = uuid::Uuid::new_v4();
-        let collection = format!("{}{}/providers/Microsoft.Authorization/roleAssignmentScheduleRequests", arm_base(api)?, target.scope);
+        let collection = format!(
+            "{}{}/providers/Microsoft.Authorization/roleAssignmentScheduleRequests",
+            arm_base(api)?,
+            target.scope
+        );
         let mut properties = Map::new();
         properties.insert("principalId".into(), json!(target.principal_id));
         properties.insert("roleDefinitionId".into(), json!(target.role_definition_id));
         if options.deactivate {
             properties.insert("requestType".into(), json!("SelfDeactivate"));
-            properties.insert("justification".into(), json!(options.justification.unwrap_or("Deactivated with PimRust")));
+            properties.insert(
+                "justification".into(),
+                json!(options.justification.unwrap_or("Deactivated with PimRust")),
+            );
         } else {
             properties.insert("requestType".into(), json!("SelfActivate"));
             if let Some(schedule_id) = &target.eligibility_schedule_id {
@@ -90,14 +102,30 @@ pub fn build(
         });
     }
     let mut body = Map::new();
-    body.insert("action".into(), json!(if options.deactivate { "selfDeactivate" } else { "selfActivate" }));
+    body.insert(
+        "action".into(),
+        json!(if options.deactivate {
+            "selfDeactivate"
+        } else {
+            "selfActivate"
+        }),
+    );
     body.insert("principalId".into(), json!(target.principal_id));
     if target.kind == Kind::Group {
-        body.insert("groupId".into(), json!(target.group_id.as_deref().unwrap_or(&target.scope)));
-        body.insert("accessId".into(), json!(target.access_id.as_deref().unwrap_or("member")));
+        body.insert(
+            "groupId".into(),
+            json!(target.group_id.as_deref().unwrap_or(&target.scope)),
+        );
+        body.insert(
+            "accessId".into(),
+            json!(target.access_id.as_deref().unwrap_or("member")),
+        );
     } else {
         body.insert("roleDefinitionId".into(), json!(target.role_definition_id));
-        body.insert("directoryScopeId".into(), json!(target.directory_scope_id.as_deref().unwrap_or(&target.scope)));
+        body.insert(
+            "directoryScopeId".into(),
+            json!(target.directory_scope_id.as_deref().unwrap_or(&target.scope)),
+        );
     }
     if let Some(justification) = options.justification {
         body.insert("justification".into(), json!(justification));
@@ -125,9 +153,15 @@ pub async fn my_requests(api: &ApiClient, events: &EventSink, kind: Kind) -> Res
     let (resource, url) = match kind {
         Kind::AzureResource => (
             Resource::Arm,
-            format!("{}/providers/Microsoft.Authorization/roleAssignmentScheduleRequests?api-version={API_VERSION}&$filter=asRequestor()", arm_base(api)?),
+            format!(
+                "{}/providers/Microsoft.Authorization/roleAssignmentScheduleRequests?api-version={API_VERSION}&$filter=asRequestor()",
+                arm_base(api)?
+            ),
         ),
-        _ => (Resource::Graph, format!("{}/filterByCurrentUser(on='principal')", graph_collection(api, kind)?)),
+        _ => (
+            Resource::Graph,
+            format!("{}/filterByCurrentUser(on='principal')", graph_collection(api, kind)?),
+        ),
     };
     api.get_all(resource, url, events).await
 }
@@ -149,21 +183,32 @@ pub fn same_role(target: &ActivationTarget, request: &Value) -> bool {
         }
         Kind::DirectoryRole => {
             eq(&request["roleDefinitionId"], &target.role_definition_id)
-                && eq(&request["directoryScopeId"], target.directory_scope_id.as_deref().unwrap_or(&target.scope))
+                && eq(
+                    &request["directoryScopeId"],
+                    target.directory_scope_id.as_deref().unwrap_or(&target.scope),
+                )
         }
     }
 }
 
 pub fn request_status(request: &Value) -> &str {
-    request["status"].as_str().or(request["properties"]["status"].as_str()).unwrap_or_default()
+    request["status"]
+        .as_str()
+        .or(request["properties"]["status"].as_str())
+        .unwrap_or_default()
 }
 
 fn request_action(request: &Value) -> &str {
-    request["action"].as_str().or(request["properties"]["requestType"].as_str()).unwrap_or_default()
+    request["action"]
+        .as_str()
+        .or(request["properties"]["requestType"].as_str())
+        .unwrap_or_default()
 }
 
 fn created(request: &Value) -> Option<DateTime<Utc>> {
-    let text = request["createdDateTime"].as_str().or(request["properties"]["createdOn"].as_str())?;
+    let text = request["createdDateTime"]
+        .as_str()
+        .or(request["properties"]["createdOn"].as_str())?;
     DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
 }
 
@@ -196,16 +241,24 @@ pub async fn read_back(api: &ApiClient, events: &EventSink, request: &RequestRef
     let client = api.http().inner().clone();
     let url = request.url.clone();
     let response = api
-        .send(Resource::Arm, crate::http::Idempotency::Idempotent, None, events, |token| {
-            client.get(&url).header("authorization", token.authorization())
-        })
+        .send(
+            Resource::Arm,
+            crate::http::Idempotency::Idempotent,
+            None,
+            events,
+            |token| client.get(&url).header("authorization", token.authorization()),
+        )
         .await
         .ok()?;
     response.status.is_success().then(|| response.json()).flatten()
 }
 
 /// The caller's pending request for the target's role, if any (to attach to it).
-pub async fn find_pending(api: &ApiClient, events: &EventSink, target: &ActivationTarget) -> Result<Option<Value>, Error> {
+pub async fn find_pending(
+    api: &ApiClient,
+    events: &EventSink,
+    target: &ActivationTarget,
+) -> Result<Option<Value>, Error> {
     Ok(my_requests(api, events, target.kind)
         .await?
         .into_iter()

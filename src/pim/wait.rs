@@ -80,7 +80,10 @@ fn is_final(status: WaitStatus) -> bool {
 
 fn request_id_matches(wanted: &str, listed: &Value) -> bool {
     let id = listed["id"].as_str().unwrap_or_default();
-    id.eq_ignore_ascii_case(wanted) || listed["name"].as_str().is_some_and(|n| wanted.to_ascii_lowercase().ends_with(&n.to_ascii_lowercase()))
+    id.eq_ignore_ascii_case(wanted)
+        || listed["name"]
+            .as_str()
+            .is_some_and(|n| wanted.to_ascii_lowercase().ends_with(&n.to_ascii_lowercase()))
 }
 
 async fn active_instances(api: &ApiClient, events: &EventSink, kind: Kind) -> Result<Vec<EligibleRole>, Error> {
@@ -112,7 +115,11 @@ pub async fn wait(api: &ApiClient, events: &EventSink, params: WaitParams) -> Re
     let mut interval = base;
     loop {
         let open: BTreeSet<Kind> = results.iter().filter(|r| !is_final(r.status)).map(|r| r.kind).collect();
-        let lists = futures::future::join_all(open.iter().map(|kind| async move { (*kind, my_requests(api, events, *kind).await) })).await;
+        let lists = futures::future::join_all(
+            open.iter()
+                .map(|kind| async move { (*kind, my_requests(api, events, *kind).await) }),
+        )
+        .await;
         let lists: HashMap<Kind, Vec<Value>> = lists
             .into_iter()
             .filter_map(|(kind, listed)| match listed {
@@ -127,7 +134,10 @@ pub async fn wait(api: &ApiClient, events: &EventSink, params: WaitParams) -> Re
             if is_final(result.status) {
                 continue;
             }
-            let Some(request) = lists.get(&target.kind).and_then(|l| l.iter().find(|r| request_id_matches(&target.request_id, r))) else {
+            let Some(request) = lists
+                .get(&target.kind)
+                .and_then(|l| l.iter().find(|r| request_id_matches(&target.request_id, r)))
+            else {
                 continue;
             };
             let service_status = request_status(request).to_string();
@@ -135,15 +145,27 @@ pub async fn wait(api: &ApiClient, events: &EventSink, params: WaitParams) -> Re
             result.request_status = Some(service_status);
         }
         // Provisioned is not yet active: confirm the instance is visible (one list per surface).
-        let confirming: BTreeSet<Kind> = results.iter().filter(|r| r.status == WaitStatus::Provisioning).map(|r| r.kind).collect();
-        let instances = futures::future::join_all(confirming.iter().map(|kind| async move { (*kind, active_instances(api, events, *kind).await) })).await;
+        let confirming: BTreeSet<Kind> = results
+            .iter()
+            .filter(|r| r.status == WaitStatus::Provisioning)
+            .map(|r| r.kind)
+            .collect();
+        let instances = futures::future::join_all(
+            confirming
+                .iter()
+                .map(|kind| async move { (*kind, active_instances(api, events, *kind).await) }),
+        )
+        .await;
         let active: HashMap<String, Option<DateTime<Utc>>> = instances
             .into_iter()
             .filter_map(|(_, found)| found.ok())
             .flatten()
             .map(|role| (role.key, role.active_until))
             .collect();
-        for result in results.iter_mut().filter(|r| r.status == WaitStatus::Provisioning && r.request_status.is_some()) {
+        for result in results
+            .iter_mut()
+            .filter(|r| r.status == WaitStatus::Provisioning && r.request_status.is_some())
+        {
             if let Some(until) = active.get(&result.key) {
                 result.status = WaitStatus::Active;
                 result.active_until = *until;
@@ -188,7 +210,69 @@ fn report(events: &EventSink, results: &[WaitResult]) {
 /// Rejects an empty or malformed wait before any call.
 pub fn validate(params: &WaitParams) -> Result<(), Error> {
     if params.requests.iter().any(|r| r.request_id.trim().is_empty()) {
-        return Err(Error::service(ErrorKind::InvalidArgument, "MissingRequestId", "every request to wait for needs its RequestId"));
+        return Err(Error::service(
+            ErrorKind::InvalidArgument,
+            "MissingRequestId",
+            "every request to wait for needs its RequestId",
+        ));
     }
     Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CancelParams {
+    pub requests: Vec<WaitTarget>,
+}
+
+/// Cancels pending requests (Graph `POST …/{id}/cancel`, ARM `POST {requestId}/cancel`). Returns the
+/// ids that were cancelled; a request no longer cancellable is reported, not an error for the rest.
+pub async fn cancel(api: &ApiClient, events: &EventSink, params: CancelParams) -> Result<Value, Error> {
+    let endpoints = api.auth().endpoints()?;
+    let client = api.http().inner().clone();
+    let mut cancelled = Vec::new();
+    let mut refused = Vec::new();
+    for target in &params.requests {
+        let (resource, url) = match target.kind {
+            Kind::AzureResource => (
+                crate::auth::cloud::Resource::Arm,
+                format!(
+                    "{}{}/cancel?api-version={}",
+                    endpoints.arm.as_str().trim_end_matches('/'),
+                    target.request_id,
+                    arm::API_VERSION
+                ),
+            ),
+            kind => {
+                let collection = if kind == Kind::Group {
+                    "identityGovernance/privilegedAccess/group/assignmentScheduleRequests"
+                } else {
+                    "roleManagement/directory/roleAssignmentScheduleRequests"
+                };
+                (
+                    crate::auth::cloud::Resource::Graph,
+                    format!(
+                        "{}/v1.0/{collection}/{}/cancel",
+                        endpoints.graph.as_str().trim_end_matches('/'),
+                        target.request_id
+                    ),
+                )
+            }
+        };
+        let response = api
+            .send(resource, crate::http::Idempotency::Idempotent, None, events, |token| {
+                client
+                    .post(&url)
+                    .header("authorization", token.authorization())
+                    .header("content-length", "0")
+            })
+            .await?;
+        if response.status.is_success() {
+            cancelled.push(target.request_id.clone());
+        } else {
+            let error = response.into_error(resource);
+            refused.push(json!({"requestId": target.request_id, "code": error.code(), "message": error.to_string()}));
+        }
+    }
+    Ok(json!({"cancelled": cancelled, "refused": refused}))
 }

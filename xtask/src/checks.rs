@@ -7,8 +7,7 @@ use std::process::Command;
 const BINDINGS: &str = "ffi/dotnet/PimRust.Interop/NativeMethods.g.cs";
 
 fn read(relative: &str) -> Result<String, String> {
-    std::fs::read_to_string(repo_root().join(relative))
-        .map_err(|e| format!("cannot read {relative}: {e}"))
+    std::fs::read_to_string(repo_root().join(relative)).map_err(|e| format!("cannot read {relative}: {e}"))
 }
 
 pub fn read_bindings() -> Result<String, String> {
@@ -102,10 +101,7 @@ fn value_after(text: &str, key: &str) -> Result<String, String> {
         .lines()
         .find(|l| l.trim_start().starts_with(key))
         .ok_or(format!("'{key}' not found"))?;
-    let value = line.trim_start()[key.len()..]
-        .trim()
-        .trim_start_matches('=')
-        .trim();
+    let value = line.trim_start()[key.len()..].trim().trim_start_matches('=').trim();
     Ok(value
         .trim_end_matches(';')
         .trim_matches(|c| c == '\'' || c == '"')

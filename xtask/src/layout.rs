@@ -57,7 +57,14 @@ fn native_file_name() -> String {
 }
 
 pub fn build(profile: Profile) -> Result<Module, String> {
-    let mut args = vec!["build", "--locked", "--package", "pimrust-ffi", "--package", "pimrust-emulator"];
+    let mut args = vec![
+        "build",
+        "--locked",
+        "--package",
+        "pimrust-ffi",
+        "--package",
+        "pimrust-emulator",
+    ];
     if profile == Profile::Release {
         args.push("--release");
     }
@@ -84,8 +91,7 @@ pub fn build(profile: Profile) -> Result<Module, String> {
 fn assemble(profile: Profile, interop_out: &Path) -> Result<Module, String> {
     let root = repo_root().join("out").join("PimRust").join(VERSION);
     if root.exists() {
-        std::fs::remove_dir_all(&root)
-            .map_err(|e| format!("cannot clear {}: {e}", root.display()))?;
+        std::fs::remove_dir_all(&root).map_err(|e| format!("cannot clear {}: {e}", root.display()))?;
     }
     let native_dir = root.join("runtimes").join(host_rid()).join("native");
     create_dir(&root.join("lib"))?;
@@ -93,10 +99,7 @@ fn assemble(profile: Profile, interop_out: &Path) -> Result<Module, String> {
     for file in MODULE_FILES {
         copy(&repo_root().join(file), &root.join(file))?;
     }
-    for entry in std::fs::read_dir(repo_root())
-        .map_err(|e| e.to_string())?
-        .flatten()
-    {
+    for entry in std::fs::read_dir(repo_root()).map_err(|e| e.to_string())?.flatten() {
         let name = entry.file_name().to_string_lossy().to_string();
         if name.ends_with(".Format.ps1xml") || name.ends_with(".Types.ps1xml") {
             copy(&entry.path(), &root.join(&name))?;
@@ -108,10 +111,7 @@ fn assemble(profile: Profile, interop_out: &Path) -> Result<Module, String> {
             continue;
         }
         create_dir(&root.join(folder))?;
-        for entry in std::fs::read_dir(&source)
-            .map_err(|e| e.to_string())?
-            .flatten()
-        {
+        for entry in std::fs::read_dir(&source).map_err(|e| e.to_string())?.flatten() {
             if entry.path().extension().is_some_and(|ext| ext == "ps1") {
                 copy(&entry.path(), &root.join(folder).join(entry.file_name()))?;
             }
@@ -133,7 +133,10 @@ fn assemble(profile: Profile, interop_out: &Path) -> Result<Module, String> {
         native_file_name(),
         size
     );
-    let emulator = repo_root().join("target").join(profile.target_dir()).join(format!("pimrust-emulator{}", std::env::consts::EXE_SUFFIX));
+    let emulator = repo_root()
+        .join("target")
+        .join(profile.target_dir())
+        .join(format!("pimrust-emulator{}", std::env::consts::EXE_SUFFIX));
     Ok(Module { root, emulator })
 }
 
@@ -148,8 +151,7 @@ pub fn clean() -> Result<(), String> {
     ] {
         let path = repo_root().join(dir);
         if path.exists() {
-            std::fs::remove_dir_all(&path)
-                .map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+            std::fs::remove_dir_all(&path).map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
         }
     }
     Ok(())

@@ -8,13 +8,15 @@ mod tools;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <build|test|clean> [--debug]
+const USAGE: &str = "usage: cargo xtask <build|test|demo|bench|clean> [--debug]
 
   build   cargo build of the native library, dotnet build of PimRust.Interop, and assembly of a
           ready-to-import module under out/PimRust/<version>/
   test    build, then: bindings drift check, cargo tests, interop (xunit) tests, Pester tests in a
           fresh pwsh (skipped, loudly, where pwsh is missing unless PIMRUST_REQUIRE_PESTER=1),
           PowerShell syntax check
+  demo    build, then run the main job (sign in, list, activate, wait) in pwsh against the sandbox
+  bench   list / activate / wait benchmarks against the sandbox with 100 ms injected latency
   clean   remove build output";
 
 fn main() -> ExitCode {
@@ -27,6 +29,19 @@ fn main() -> ExitCode {
     let result = match args.first().map(|a| a.to_ascii_lowercase()).as_deref() {
         Some("build") => layout::build(profile).map(|_| ()),
         Some("test") => test(profile),
+        Some("demo") => demo(profile),
+        Some("bench") => run::run(
+            &mut run::cargo(&[
+                "run",
+                "--locked",
+                "--release",
+                "-p",
+                "pimrust-core",
+                "--example",
+                "bench",
+            ]),
+            None,
+        ),
         Some("clean") => layout::clean(),
         _ => {
             eprintln!("{USAGE}");
@@ -42,6 +57,18 @@ fn main() -> ExitCode {
     }
 }
 
+fn demo(profile: layout::Profile) -> Result<(), String> {
+    let module = layout::build(profile)?;
+    let pwsh = tools::pwsh().ok_or("the demo runs in PowerShell 7.4+: pwsh was not found on PATH or in .tools/pwsh")?;
+    let mut command = std::process::Command::new(pwsh);
+    command
+        .args(["-NoProfile", "-File", "demo/Start-PimDemo.ps1", "-ModuleRoot"])
+        .arg(&module.root)
+        .arg("-Emulator")
+        .arg(&module.emulator);
+    run::run(&mut command, None)
+}
+
 fn test(profile: layout::Profile) -> Result<(), String> {
     let bindings_before = checks::read_bindings()?;
     let module = layout::build(profile)?;
@@ -55,14 +82,8 @@ fn test(profile: layout::Profile) -> Result<(), String> {
         }
     };
 
-    step(
-        "bindings drift check",
-        checks::bindings_unchanged(&bindings_before),
-    );
-    step(
-        "exported symbols are bound",
-        checks::every_export_is_bound(),
-    );
+    step("bindings drift check", checks::bindings_unchanged(&bindings_before));
+    step("exported symbols are bound", checks::every_export_is_bound());
     step("ABI and module versions agree", checks::versions_agree());
     step("cargo tests", run::cargo_tests(profile, &mut tally));
     step("interop tests", run::dotnet_tests(&module, &mut tally));

@@ -46,9 +46,7 @@ impl Tally {
             self.passed += count_before("passed");
             self.failed += count_before("failed");
             self.skipped += count_before("ignored");
-        } else if line.trim_start().starts_with("Passed!")
-            || line.trim_start().starts_with("Failed!")
-        {
+        } else if line.trim_start().starts_with("Passed!") || line.trim_start().starts_with("Failed!") {
             // Passed!  - Failed:     0, Passed:    15, Skipped:     0, Total:    15, Duration: ...
             self.passed += number_after("Passed:").unwrap_or(0);
             self.failed += number_after("Failed:").unwrap_or(0);
@@ -81,9 +79,7 @@ pub fn run(command: &mut Command, mut tally: Option<&mut Tally>) -> Result<(), S
             tally.read(&line);
         }
     }
-    let status = child
-        .wait()
-        .map_err(|e| format!("waiting for {shown}: {e}"))?;
+    let status = child.wait().map_err(|e| format!("waiting for {shown}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -125,9 +121,7 @@ pub fn pester_tests(module: &Module, tally: &mut Tally) -> Result<(), String> {
         if std::env::var("PIMRUST_REQUIRE_PESTER").is_ok_and(|v| v == "1") {
             return Err(format!("{reason}, and PIMRUST_REQUIRE_PESTER=1"));
         }
-        println!(
-            "xtask: SKIPPED Pester tests: {reason}. The PowerShell layer was NOT tested in this run."
-        );
+        println!("xtask: SKIPPED Pester tests: {reason}. The PowerShell layer was NOT tested in this run.");
         return Ok(());
     };
     let mut command = Command::new(pwsh);
@@ -162,6 +156,7 @@ pub fn powershell_syntax_check() -> Result<(), String> {
         "Private",
         "Public",
         "Pester",
+        "demo",
     ]);
     run(&mut command, None)
 }

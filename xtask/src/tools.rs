@@ -26,21 +26,13 @@ pub fn pwsh() -> Option<PathBuf> {
         .join(".tools")
         .join("pwsh")
         .join(if cfg!(windows) { "pwsh.exe" } else { "pwsh" });
-    if local.is_file() {
-        Some(local)
-    } else {
-        on_path("pwsh")
-    }
+    if local.is_file() { Some(local) } else { on_path("pwsh") }
 }
 
 /// A Pester 5 module installed by .ci/setup-tools, if any; otherwise pwsh's own module path is used.
 pub fn pester_manifest() -> Option<PathBuf> {
     let root = repo_root().join(".tools").join("Modules").join("Pester");
-    let mut versions: Vec<PathBuf> = std::fs::read_dir(root)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .collect();
+    let mut versions: Vec<PathBuf> = std::fs::read_dir(root).ok()?.flatten().map(|e| e.path()).collect();
     versions.sort();
     versions
         .into_iter()
