@@ -24,11 +24,7 @@ function Get-PimActiveRole {
     $parameters = @{}
     if ($Kind) { $parameters.kinds = @($Kind) }
     $listing = Invoke-PimNativeOperation -Method 'pim.listActive' -Parameters $parameters -Activity 'Listing active PIM roles'
-    foreach ($failure in @($listing.failures)) {
-        if ($null -ne $failure) {
-            Write-Warning "$($failure.kind) roles could not be listed: $($failure.message)"
-        }
-    }
+    Write-PimListingFailure -Failure $listing.failures
     $roles = @($listing.roles | Where-Object { $null -ne $_ } | ConvertTo-PimRole -TypeName 'PimRust.ActiveRole')
     Select-PimRoleByName -Role $roles -Name $Name -Scope $Scope -Caller $PSCmdlet
 }

@@ -50,11 +50,7 @@ function Get-PimEligibleRole {
     $parameters = @{ refresh = [bool]$Refresh }
     if ($Kind) { $parameters.kinds = @($Kind) }
     $listing = Invoke-PimNativeOperation -Method 'pim.listEligible' -Parameters $parameters -Activity 'Listing PIM roles'
-    foreach ($failure in @($listing.failures)) {
-        if ($null -ne $failure) {
-            Write-Warning "$($failure.kind) roles could not be listed: $($failure.message)"
-        }
-    }
+    Write-PimListingFailure -Failure $listing.failures
     $roles = @($listing.roles | Where-Object { $null -ne $_ } | ConvertTo-PimRole)
     if (-not $Kind) {
         $script:EligibleRoleNames = @($roles.RoleName | Sort-Object -Unique)

@@ -410,3 +410,23 @@ async fn a_pending_request_can_be_cancelled() {
     assert_eq!(report["cancelled"], json!([request_id]));
     assert_eq!(wait_for(&api, &outcomes).await[0].status, WaitStatus::Canceled);
 }
+
+#[tokio::test]
+async fn a_role_waiting_for_approval_lists_as_pending_activation() {
+    let emulator = emulator_with_manual_approval().await;
+    let api = signed_in(&emulator).await;
+    run(
+        &api,
+        ActivateParams::new(pick(&roles(&api).await, &["Security Administrator"]), Some("pending")),
+    )
+    .await;
+    let listed = roles(&api).await;
+    let security = listed.iter().find(|r| r.role_name == "Security Administrator").unwrap();
+    assert_eq!(security.status, pimrust_core::pim::model::RoleStatus::PendingActivation);
+    assert!(
+        listed
+            .iter()
+            .filter(|r| r.role_name != "Security Administrator")
+            .all(|r| r.status != pimrust_core::pim::model::RoleStatus::PendingActivation)
+    );
+}

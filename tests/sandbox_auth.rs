@@ -102,3 +102,28 @@ async fn device_code_sign_in_waits_for_approval() {
         "the interval was respected"
     );
 }
+
+#[tokio::test]
+async fn the_first_call_signs_in_when_not_connected() {
+    let emulator = emulator(|scenario| {
+        scenario["settings"]["deviceCodeIntervalSec"] = 1.into();
+        scenario["settings"]["deviceCodeAutoApproveAfterSec"] = 0.into();
+    })
+    .await;
+    let auth = Arc::new(Authenticator::new(http(), None).with_auto_connect(browser_options(&emulator)));
+    let events = EventSink::buffered();
+    let player = play_browser(events.clone());
+    let token = auth.access_token(Resource::Graph, None, &events, true).await.unwrap();
+    player.abort();
+    assert_eq!(token.claims.username(), Some("adele@contoso.onmicrosoft.com"));
+    assert_eq!(auth.context().await.unwrap()["connected"], true);
+    let refused = Authenticator::new(http(), None)
+        .access_token(Resource::Graph, None, &EventSink::buffered(), false)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.code(),
+        "NotConnected",
+        "without interaction allowed there is no silent sign-in"
+    );
+}

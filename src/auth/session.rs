@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// What `Connect-Pim` sends.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ConnectOptions {
     pub tenant_id: Option<String>,
@@ -81,6 +81,8 @@ pub struct Authenticator {
     tokens: Mutex<TokenStore>,
     /// One interactive prompt at a time: concurrent requests needing the same step-up share it.
     interactive: tokio::sync::Mutex<()>,
+    /// How to sign in when a call needs a token before anyone connected.
+    auto_connect: ConnectOptions,
 }
 
 /// Access tokens are refreshed this long before they expire.
@@ -98,7 +100,15 @@ impl Authenticator {
             connection: Mutex::new(None),
             tokens: Mutex::new(TokenStore::default()),
             interactive: tokio::sync::Mutex::new(()),
+            auto_connect: ConnectOptions::default(),
         }
+    }
+
+    /// Sign-in options used when a call needs a token before `connect` (default: the defaults, with
+    /// endpoint overrides from the environment).
+    pub fn with_auto_connect(mut self, options: ConnectOptions) -> Self {
+        self.auto_connect = options;
+        self
     }
 
     async fn cache(&self) -> Option<Arc<TokenCache>> {
@@ -202,6 +212,13 @@ impl Authenticator {
         let key = challenge.map(claims::canonical).unwrap_or_default();
         if let Some(token) = self.cached_access(resource, &key) {
             return Ok(token);
+        }
+        if self.connection.lock().is_none() && allow_interactive {
+            tracing::info!("not connected yet: signing in with the defaults (run Connect-Pim to choose)");
+            Box::pin(self.connect(self.auto_connect.clone(), events)).await?;
+            if let Some(token) = self.cached_access(resource, &key) {
+                return Ok(token);
+            }
         }
         let passthrough_only = self.with_connection(|c| Ok(c.passthrough_only))?;
         if passthrough_only {

@@ -1,8 +1,8 @@
 //! Azure Resource Manager: my eligibilities and active assignments at every scope (`asTarget()`),
 //! and the effective policy per scope and role (pim-api.md §5).
 
-use super::graph::time;
-use super::model::{ActivationPolicy, EligibleRole, Kind, MemberType, RoleStatus};
+use super::graph::window;
+use super::model::{ActivationPolicy, EligibleRole, Kind, MemberType};
 use super::rules::policy_from_rules;
 use crate::api::ApiClient;
 use crate::auth::cloud::Resource;
@@ -41,6 +41,7 @@ fn role(item: &Value, me: &str, active: bool) -> EligibleRole {
     let member_type = MemberType::parse(p["memberType"].as_str().unwrap_or("Direct"));
     let principal = text(&p["principalId"]);
     let via_group = !principal.is_empty() && !principal.eq_ignore_ascii_case(me);
+    let (status, eligibility_start, eligibility_end, active_until) = window(p, active);
     EligibleRole {
         kind: Kind::AzureResource,
         role_name: expanded["roleDefinition"]["displayName"]
@@ -59,14 +60,10 @@ fn role(item: &Value, me: &str, active: bool) -> EligibleRole {
                 .unwrap_or(&principal)
                 .to_string()
         }),
-        status: if active {
-            RoleStatus::Active
-        } else {
-            RoleStatus::Eligible
-        },
-        eligibility_start: if active { None } else { time(&p["startDateTime"]) },
-        eligibility_end: if active { None } else { time(&p["endDateTime"]) },
-        active_until: if active { time(&p["endDateTime"]) } else { None },
+        status,
+        eligibility_start,
+        eligibility_end,
+        active_until,
         policy: ActivationPolicy::default(),
         key: EligibleRole::make_key(Kind::AzureResource, &role_definition_id, &scope, None),
         principal_id: me.to_string(),

@@ -24,6 +24,25 @@ fn v1(api: &ApiClient) -> Result<String, Error> {
     ))
 }
 
+/// Status and time window of an instance: an eligibility has a start and end, an active assignment
+/// an end (`None` = permanent).
+pub fn window(
+    fields: &Value,
+    active: bool,
+) -> (
+    RoleStatus,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+) {
+    let end = time(&fields["endDateTime"]);
+    if active {
+        (RoleStatus::Active, None, None, end)
+    } else {
+        (RoleStatus::Eligible, time(&fields["startDateTime"]), end, None)
+    }
+}
+
 pub fn time(value: &Value) -> Option<DateTime<Utc>> {
     value
         .as_str()
@@ -56,6 +75,7 @@ fn directory_role(item: &Value, me: &str, active: bool) -> EligibleRole {
     let scope = item["directoryScopeId"].as_str().unwrap_or("/").to_string();
     let principal = text(&item["principalId"]);
     let member_type = MemberType::parse(item["memberType"].as_str().unwrap_or("Direct"));
+    let (status, eligibility_start, eligibility_end, active_until) = window(item, active);
     EligibleRole {
         kind: Kind::DirectoryRole,
         role_name: item["roleDefinition"]["displayName"]
@@ -67,14 +87,10 @@ fn directory_role(item: &Value, me: &str, active: bool) -> EligibleRole {
         member_type,
         granted_via: (member_type == MemberType::Group && !principal.eq_ignore_ascii_case(me))
             .then(|| principal.clone()),
-        status: if active {
-            RoleStatus::Active
-        } else {
-            RoleStatus::Eligible
-        },
-        eligibility_start: if active { None } else { time(&item["startDateTime"]) },
-        eligibility_end: if active { None } else { time(&item["endDateTime"]) },
-        active_until: if active { time(&item["endDateTime"]) } else { None },
+        status,
+        eligibility_start,
+        eligibility_end,
+        active_until,
         policy: ActivationPolicy::default(),
         key: EligibleRole::make_key(Kind::DirectoryRole, &role_definition_id, &scope, None),
         principal_id: me.to_string(),
@@ -119,6 +135,7 @@ fn group(item: &Value, me: &str, active: bool) -> EligibleRole {
     let name = item["group"]["displayName"].as_str().unwrap_or(&group_id).to_string();
     let principal = text(&item["principalId"]);
     let member_type = MemberType::parse(item["memberType"].as_str().unwrap_or("Direct"));
+    let (status, eligibility_start, eligibility_end, active_until) = window(item, active);
     EligibleRole {
         kind: Kind::Group,
         role_name: name.clone(),
@@ -126,14 +143,10 @@ fn group(item: &Value, me: &str, active: bool) -> EligibleRole {
         member_type,
         granted_via: (member_type == MemberType::Group && !principal.eq_ignore_ascii_case(me))
             .then(|| principal.clone()),
-        status: if active {
-            RoleStatus::Active
-        } else {
-            RoleStatus::Eligible
-        },
-        eligibility_start: if active { None } else { time(&item["startDateTime"]) },
-        eligibility_end: if active { None } else { time(&item["endDateTime"]) },
-        active_until: if active { time(&item["endDateTime"]) } else { None },
+        status,
+        eligibility_start,
+        eligibility_end,
+        active_until,
         policy: ActivationPolicy::default(),
         key: EligibleRole::make_key(Kind::Group, &access_id, &group_id, Some(&access_id)),
         principal_id: me.to_string(),

@@ -54,14 +54,30 @@ async fn list_kind(api: &ApiClient, events: &EventSink, kind: Kind, active: bool
     }
 }
 
-/// Eligible and active instances of one kind, concurrently.
-async fn both(
-    api: &ApiClient,
-    events: &EventSink,
-    kind: Kind,
-) -> (Kind, Result<(Vec<EligibleRole>, Vec<EligibleRole>), Error>) {
-    let (eligible, active) = tokio::join!(list_kind(api, events, kind, false), list_kind(api, events, kind, true));
-    (kind, eligible.and_then(|e| active.map(|a| (e, a))))
+type KindListing = (Vec<EligibleRole>, Vec<EligibleRole>, Vec<serde_json::Value>);
+
+/// Eligible instances, active instances and my pending requests of one kind, concurrently. The
+/// pending requests only refine the status, so failing to read them is not a failure of the kind.
+async fn all_of(api: &ApiClient, events: &EventSink, kind: Kind) -> (Kind, Result<KindListing, Error>) {
+    let (eligible, active, pending) = tokio::join!(
+        list_kind(api, events, kind, false),
+        list_kind(api, events, kind, true),
+        super::requests::my_requests(api, events, kind)
+    );
+    let pending = pending.unwrap_or_else(|error| {
+        tracing::debug!("pending {kind:?} requests could not be read: {error}");
+        Vec::new()
+    });
+    (kind, eligible.and_then(|e| active.map(|a| (e, a, pending))))
+}
+
+fn is_pending_activation(request: &serde_json::Value) -> bool {
+    let status = super::requests::request_status(request);
+    let action = request["action"]
+        .as_str()
+        .or(request["properties"]["requestType"].as_str())
+        .unwrap_or_default();
+    action.eq_ignore_ascii_case("selfActivate") && (status.starts_with("Pending") || status == "Granted")
 }
 
 fn failure(kind: Kind, error: &Error) -> KindFailure {
@@ -83,17 +99,20 @@ pub async fn eligible(
 ) -> Result<Listing, Error> {
     let kinds = wanted(options);
     events.progress(json!({"activity": "Listing PIM roles", "status": "Reading eligibilities", "percent": 10}));
-    let results = futures::future::join_all(kinds.iter().map(|kind| both(api, events, *kind))).await;
+    let results = futures::future::join_all(kinds.iter().map(|kind| all_of(api, events, *kind))).await;
     let mut roles = Vec::new();
     let mut failures = Vec::new();
     for (kind, result) in results {
         match result {
-            Ok((eligible, active)) => {
+            Ok((eligible, active, requests)) => {
                 let active: HashMap<&str, &EligibleRole> = active.iter().map(|r| (r.key.as_str(), r)).collect();
+                let pending: Vec<&serde_json::Value> = requests.iter().filter(|r| is_pending_activation(r)).collect();
                 roles.extend(eligible.into_iter().map(|mut role| {
                     if let Some(instance) = active.get(role.key.as_str()) {
                         role.status = RoleStatus::Active;
                         role.active_until = instance.active_until;
+                    } else if pending.iter().any(|r| super::requests::same_role(&(&role).into(), r)) {
+                        role.status = RoleStatus::PendingActivation;
                     }
                     role
                 }));
