@@ -24,17 +24,11 @@ fn v1(api: &ApiClient) -> Result<String, Error> {
     ))
 }
 
-/// Status and time window of an instance: an eligibility has a start and end, an active assignment
-/// an end (`None` = permanent).
-pub fn window(
-    fields: &Value,
-    active: bool,
-) -> (
-    RoleStatus,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-) {
+/// Status, eligibility start, eligibility end, and active-until of an instance.
+pub type Window = (RoleStatus, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// An eligibility has a start and end; an active assignment an end (`None` = permanent).
+pub fn window(fields: &Value, active: bool) -> Window {
     let end = time(&fields["endDateTime"]);
     if active {
         (RoleStatus::Active, None, None, end)
