@@ -187,11 +187,7 @@ impl Engine {
                 Err(error) => Err(error),
                 Ok(req) => {
                     tracing::debug!(op = id, method = %req.method, "operation started");
-                    let context = methods::Context {
-                        session,
-                        events,
-                        cancel: op.cancel.clone(),
-                    };
+                    let context = methods::Context { session, events };
                     let work = AssertUnwindSafe(methods::dispatch(context, req.method, req.params)).catch_unwind();
                     tokio::select! {
                         biased;

@@ -10,15 +10,12 @@ use crate::session::Session;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
 
-/// What a running method can reach: the client's shared session, its event queue and its
-/// cancellation token.
+/// What a running method can reach: the client's shared session and its event queue. (Methods need
+/// no token of their own: the engine drops a cancelled method at its next await.)
 pub(crate) struct Context {
     pub session: Arc<Session>,
     pub events: EventSink,
-    #[allow(dead_code)] // used by long-running methods that clean up before stopping
-    pub cancel: CancellationToken,
 }
 
 pub const METHODS: &[&str] = &[

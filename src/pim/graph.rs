@@ -25,7 +25,12 @@ fn v1(api: &ApiClient) -> Result<String, Error> {
 }
 
 /// Status, eligibility start, eligibility end, and active-until of an instance.
-pub type Window = (RoleStatus, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+pub type Window = (
+    RoleStatus,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
 
 /// An eligibility has a start and end; an active assignment an end (`None` = permanent).
 pub fn window(fields: &Value, active: bool) -> Window {
