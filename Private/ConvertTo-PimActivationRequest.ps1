@@ -13,6 +13,7 @@ function ConvertTo-PimActivationRequest {
         [switch] $Deactivate
     )
 
+    $failure = $Outcome.error
     $request = [pscustomobject]@{
         PSTypeName    = 'PimRust.ActivationRequest'
         RoleName      = $Outcome.roleName
@@ -24,9 +25,9 @@ function ConvertTo-PimActivationRequest {
         Start         = if ($Outcome.start) { [datetimeoffset]$Outcome.start }
         End           = if ($Outcome.end) { [datetimeoffset]$Outcome.end }
         Duration      = if ($Outcome.duration) { [System.Xml.XmlConvert]::ToTimeSpan($Outcome.duration) }
-        ErrorCode     = $Outcome.error.code
-        ErrorMessage  = $Outcome.error.message
-        FailedRules   = @($Outcome.error.failedRules | Where-Object { $_ })
+        ErrorCode     = if ($failure) { $failure.code }
+        ErrorMessage  = if ($failure) { $failure.message }
+        FailedRules   = @(if ($failure) { $failure.failedRules | Where-Object { $_ } })
         Warnings      = @($Outcome.warnings | Where-Object { $_ })
         Deactivate    = [bool]$Deactivate
         Key           = $Outcome.key
@@ -35,7 +36,7 @@ function ConvertTo-PimActivationRequest {
         Write-Warning "$($request.RoleName): $warning"
     }
     if ($Outcome.status -eq 'Failed') {
-        $category = switch ($Outcome.error.kind) {
+        $category = switch ($failure.kind) {
             'PolicyViolation' { 'PermissionDenied' }
             'Forbidden' { 'PermissionDenied' }
             'InteractionRequired' { 'AuthenticationError' }
@@ -44,8 +45,8 @@ function ConvertTo-PimActivationRequest {
             'Network' { 'ConnectionError' }
             default { 'NotSpecified' }
         }
-        $errorId = if ($Outcome.error.code -eq $Outcome.error.kind) { "PimRust.$($Outcome.error.kind)" } else { "PimRust.$($Outcome.error.kind).$($Outcome.error.code)" }
-        $exception = [System.InvalidOperationException]::new("$($request.RoleName): $($Outcome.error.message)")
+        $errorId = if ($failure.code -eq $failure.kind) { "PimRust.$($failure.kind)" } else { "PimRust.$($failure.kind).$($failure.code)" }
+        $exception = [System.InvalidOperationException]::new("$($request.RoleName): $($failure.message)")
         $Caller.WriteError([System.Management.Automation.ErrorRecord]::new($exception, $errorId, $category, $request))
     }
     $request
