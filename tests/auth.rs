@@ -247,17 +247,7 @@ async fn browser_sign_in_uses_pkce_and_the_loopback_redirect() {
         .respond_with(ResponseTemplate::new(200).set_body_json(token_body(&jwt(ARM, json!({})), "rt-c")))
         .mount(&server)
         .await;
-    let auth = authenticator(None);
-    let events = EventSink::buffered();
-    let options = ConnectOptions {
-        use_device_code: false,
-        browser: Some(BrowserMode::None),
-        ..device_code_options(&server.uri())
-    };
-    let connecting = tokio::spawn({
-        let (auth, events) = (auth.clone(), events.clone());
-        async move { auth.connect(options, &events).await }
-    });
+    let (connecting, events) = connect_with_browser(&server);
 
     let url = play_browser_until_prompt(&events).await;
     let query: HashMap<String, String> = url.query_pairs().into_owned().collect();
@@ -304,17 +294,7 @@ async fn browser_sign_in_uses_pkce_and_the_loopback_redirect() {
 #[tokio::test]
 async fn a_browser_callback_with_a_foreign_state_is_rejected() {
     let server = MockServer::start().await;
-    let auth = authenticator(None);
-    let events = EventSink::buffered();
-    let options = ConnectOptions {
-        use_device_code: false,
-        browser: Some(BrowserMode::None),
-        ..device_code_options(&server.uri())
-    };
-    let connecting = tokio::spawn({
-        let (auth, events) = (auth.clone(), events.clone());
-        async move { auth.connect(options, &events).await }
-    });
+    let (connecting, events) = connect_with_browser(&server);
     let url = play_browser_until_prompt(&events).await;
     let redirect = url
         .query_pairs()
@@ -332,6 +312,19 @@ async fn a_browser_callback_with_a_foreign_state_is_rejected() {
         requests_to(&server, TOKEN_PATH).await.is_empty(),
         "a forged code is never redeemed"
     );
+}
+
+/// Starts a browser sign-in whose prompt only goes to the returned event sink (the test is the browser).
+fn connect_with_browser(server: &MockServer) -> (tokio::task::JoinHandle<Result<Value, Error>>, EventSink) {
+    let auth = authenticator(None);
+    let events = EventSink::buffered();
+    let options = ConnectOptions {
+        use_device_code: false,
+        browser: Some(BrowserMode::None),
+        ..device_code_options(&server.uri())
+    };
+    let sink = events.clone();
+    (tokio::spawn(async move { auth.connect(options, &sink).await }), events)
 }
 
 /// Waits for the `browser` event and returns its URL.

@@ -16,14 +16,21 @@ fn client() -> HttpClient {
     .unwrap()
 }
 
-async fn mount_then(server: &MockServer, first: ResponseTemplate, times: u64, then: ResponseTemplate) {
+/// A server answering `first` to the first `times` requests and 200 afterwards, and the URL to call.
+async fn serve(first: ResponseTemplate, times: u64) -> (MockServer, String) {
+    let server = MockServer::start().await;
     Mock::given(path("/r"))
         .respond_with(first)
         .up_to_n_times(times)
         .with_priority(1)
-        .mount(server)
+        .mount(&server)
         .await;
-    Mock::given(path("/r")).respond_with(then).mount(server).await;
+    Mock::given(path("/r"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let url = format!("{}/r", server.uri());
+    (server, url)
 }
 
 async fn hits(server: &MockServer) -> usize {
@@ -32,16 +39,8 @@ async fn hits(server: &MockServer) -> usize {
 
 #[tokio::test]
 async fn a_429_is_retried_after_the_retry_after_delay() {
-    let server = MockServer::start().await;
-    mount_then(
-        &server,
-        ResponseTemplate::new(429).insert_header("retry-after", "1"),
-        1,
-        ResponseTemplate::new(200),
-    )
-    .await;
+    let (server, url) = serve(ResponseTemplate::new(429).insert_header("retry-after", "1"), 1).await;
     let http = client();
-    let url = format!("{}/r", server.uri());
     let started = Instant::now();
     let response = http
         .send(Idempotency::NotIdempotent, || http.inner().post(&url))
@@ -58,16 +57,8 @@ async fn a_429_is_retried_after_the_retry_after_delay() {
 
 #[tokio::test]
 async fn a_503_storm_is_retried_until_the_attempts_run_out() {
-    let server = MockServer::start().await;
-    mount_then(
-        &server,
-        ResponseTemplate::new(503).insert_header("retry-after", "0"),
-        10,
-        ResponseTemplate::new(200),
-    )
-    .await;
+    let (server, url) = serve(ResponseTemplate::new(503).insert_header("retry-after", "0"), 10).await;
     let http = client();
-    let url = format!("{}/r", server.uri());
     let response = http
         .send(Idempotency::Idempotent, || http.inner().get(&url))
         .await
@@ -82,16 +73,8 @@ async fn a_503_storm_is_retried_until_the_attempts_run_out() {
 
 #[tokio::test]
 async fn a_retry_after_beyond_the_limit_is_not_waited_for() {
-    let server = MockServer::start().await;
-    mount_then(
-        &server,
-        ResponseTemplate::new(429).insert_header("retry-after", "3600"),
-        1,
-        ResponseTemplate::new(200),
-    )
-    .await;
+    let (_server, url) = serve(ResponseTemplate::new(429).insert_header("retry-after", "3600"), 1).await;
     let http = client();
-    let url = format!("{}/r", server.uri());
     let started = Instant::now();
     let response = http
         .send(Idempotency::Idempotent, || http.inner().get(&url))
@@ -103,10 +86,8 @@ async fn a_retry_after_beyond_the_limit_is_not_waited_for() {
 
 #[tokio::test]
 async fn a_500_is_retried_for_reads_but_never_for_writes() {
-    let server = MockServer::start().await;
-    mount_then(&server, ResponseTemplate::new(500), 1, ResponseTemplate::new(200)).await;
     let http = client();
-    let url = format!("{}/r", server.uri());
+    let (server, url) = serve(ResponseTemplate::new(500), 1).await;
     let write = http
         .send(Idempotency::NotIdempotent, || http.inner().post(&url))
         .await
@@ -114,9 +95,7 @@ async fn a_500_is_retried_for_reads_but_never_for_writes() {
     assert_eq!(write.status(), 500, "a write that may have happened is not repeated");
     assert_eq!(hits(&server).await, 1);
 
-    let server = MockServer::start().await;
-    mount_then(&server, ResponseTemplate::new(500), 1, ResponseTemplate::new(200)).await;
-    let url = format!("{}/r", server.uri());
+    let (server, url) = serve(ResponseTemplate::new(500), 1).await;
     let read = http
         .send(Idempotency::Idempotent, || http.inner().get(&url))
         .await

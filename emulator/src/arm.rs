@@ -408,13 +408,7 @@ fn list_instances(st: &EmuState, req: &Req, ctx: &Ctx, active: bool) -> Result<R
             let Some(inherited) = relevant(scope) else {
                 continue;
             };
-            let member = if via.is_some() {
-                "Group"
-            } else if inherited {
-                "Inherited"
-            } else {
-                "Direct"
-            };
+            let member = member_type(via.is_some(), inherited);
             let principal = via.clone().unwrap_or_else(|| uid.clone());
             let linked = a
                 .linked_eligibility
@@ -449,13 +443,7 @@ fn list_instances(st: &EmuState, req: &Req, ctx: &Ctx, active: bool) -> Result<R
             let Some(inherited) = relevant(scope) else {
                 continue;
             };
-            let member = if via.is_some() {
-                "Group"
-            } else if inherited {
-                "Inherited"
-            } else {
-                "Direct"
-            };
+            let member = member_type(via.is_some(), inherited);
             let principal = via.clone().unwrap_or_else(|| uid.clone());
             let props = json!({
                 "scope": scope, "roleDefinitionId": st.arm_role_definition_id(scope, role_id),
@@ -823,5 +811,16 @@ fn role_definition(st: &EmuState, ctx: &Ctx, name: &str) -> Result<Resp, Resp> {
             "RoleDefinitionDoesNotExist",
             &format!("The specified role definition with ID '{name}' does not exist."),
         )),
+    }
+}
+
+/// ARM `memberType`: through a group, inherited from a parent scope, or direct.
+fn member_type(via_group: bool, inherited: bool) -> &'static str {
+    if via_group {
+        "Group"
+    } else if inherited {
+        "Inherited"
+    } else {
+        "Direct"
     }
 }

@@ -1010,19 +1010,19 @@ fn create_request(st: &mut EmuState, req: &Req, ctx: &Ctx, kind: Kind) -> Result
     Ok(Resp::json(201, request_json(st, &r)))
 }
 
+/// Relationships a schedule request can `$expand`.
+const REQUEST_EXPANDS: [&str; 7] = [
+    "roleDefinition",
+    "principal",
+    "activatedUsing",
+    "targetSchedule",
+    "group",
+    "directoryScope",
+    "appScope",
+];
+
 fn list_requests(st: &EmuState, req: &Req, ctx: &Ctx, kind: Kind) -> Result<Resp, Resp> {
-    let ex = expands(
-        req,
-        &[
-            "roleDefinition",
-            "principal",
-            "activatedUsing",
-            "targetSchedule",
-            "group",
-            "directoryScope",
-            "appScope",
-        ],
-    )?;
+    let ex = expands(req, &REQUEST_EXPANDS)?;
     let items: Vec<Value> = st
         .requests
         .iter()
@@ -1046,18 +1046,7 @@ fn list_requests(st: &EmuState, req: &Req, ctx: &Ctx, kind: Kind) -> Result<Resp
 }
 
 fn get_request(st: &EmuState, req: &Req, ctx: &Ctx, kind: Kind, id: &str) -> Result<Resp, Resp> {
-    let ex = expands(
-        req,
-        &[
-            "roleDefinition",
-            "principal",
-            "activatedUsing",
-            "targetSchedule",
-            "group",
-            "directoryScope",
-            "appScope",
-        ],
-    )?;
+    let ex = expands(req, &REQUEST_EXPANDS)?;
     let Some(r) = st
         .find_request(id)
         .filter(|r| r.target.kind() == kind && r.principal_id.eq_ignore_ascii_case(&ctx.user.id))
