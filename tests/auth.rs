@@ -53,6 +53,18 @@ async fn requests_to(server: &MockServer, route: &str) -> Vec<Request> {
         .collect()
 }
 
+/// The device-code endpoint hands out `device_code` / `user_code`, polled with interval 0.
+async fn mount_device_code(server: &MockServer, device_code: &str, user_code: &str) {
+    Mock::given(method("POST"))
+        .and(path(DEVICE_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "device_code": device_code, "user_code": user_code, "verification_uri": "https://microsoft.com/devicelogin",
+            "expires_in": 60, "interval": 0
+        })))
+        .mount(server)
+        .await;
+}
+
 /// Device code that is approved after two `authorization_pending` polls; the Graph token, and an ARM
 /// token from the refresh token (same app for both).
 async fn mount_device_code_sign_in(server: &MockServer, graph_token: &str) {
@@ -156,13 +168,7 @@ async fn device_code_sign_in_prompts_through_events_and_polls_until_approved() {
 #[tokio::test]
 async fn slow_down_adds_five_seconds_to_the_polling_interval() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(DEVICE_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "device_code": "dc-2", "user_code": "SLOW", "verification_uri": "https://microsoft.com/devicelogin", "expires_in": 60, "interval": 0
-        })))
-        .mount(&server)
-        .await;
+    mount_device_code(&server, "dc-2", "SLOW").await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
         .and(body_string_contains("device_code=dc-2"))
@@ -200,13 +206,7 @@ async fn slow_down_adds_five_seconds_to_the_polling_interval() {
 #[tokio::test]
 async fn an_expired_device_code_fails_with_an_actionable_message() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(DEVICE_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "device_code": "dc-3", "user_code": "LATE", "verification_uri": "https://microsoft.com/devicelogin", "expires_in": 60, "interval": 0
-        })))
-        .mount(&server)
-        .await;
+    mount_device_code(&server, "dc-3", "LATE").await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({

@@ -316,15 +316,7 @@ impl EmuState {
         for (i, g) in grants.iter().enumerate() {
             let target = st.grant_target(g);
             let schedule_id = stable_guid(&format!("eligibility-schedule:{i}"));
-            let instance_id = match &target {
-                Target::Group { group_id, access_id } => {
-                    format!(
-                        "{group_id}_{access_id}_{}",
-                        stable_guid(&format!("eligibility-instance:{i}"))
-                    )
-                }
-                _ => stable_guid(&format!("eligibility-instance:{i}")),
-            };
+            let instance_id = instance_id(&target, "eligibility", i);
             st.eligibilities.push(Eligibility {
                 schedule_id,
                 instance_id,
@@ -338,15 +330,7 @@ impl EmuState {
         for (i, g) in grants.iter().enumerate() {
             let target = st.grant_target(g);
             let schedule_id = stable_guid(&format!("assignment-schedule:{i}"));
-            let instance_id = match &target {
-                Target::Group { group_id, access_id } => {
-                    format!(
-                        "{group_id}_{access_id}_{}",
-                        stable_guid(&format!("assignment-instance:{i}"))
-                    )
-                }
-                _ => stable_guid(&format!("assignment-instance:{i}")),
-            };
+            let instance_id = instance_id(&target, "assignment", i);
             let end = grant_end(g, now);
             let assignment_type = g
                 .assignment_type
@@ -1178,4 +1162,13 @@ pub fn parse_schedule(v: Option<&Value>) -> Result<ScheduleIn, PimError> {
         s.end = time(get(&exp, "endDateTime"), "scheduleInfo.expiration.endDateTime")?;
     }
     Ok(s)
+}
+
+/// Instance ids as the services shape them: groups `{groupId}_{accessId}_{guid}`, others a GUID.
+fn instance_id(target: &Target, label: &str, index: usize) -> String {
+    let guid = stable_guid(&format!("{label}-instance:{index}"));
+    match target {
+        Target::Group { group_id, access_id } => format!("{group_id}_{access_id}_{guid}"),
+        _ => guid,
+    }
 }

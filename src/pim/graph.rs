@@ -53,20 +53,38 @@ fn text(value: &Value) -> String {
     value.as_str().unwrap_or_default().to_string()
 }
 
-/// My directory-role instances: eligible (`Eligibility`) or active (`Assignment`).
+/// My instances of a Graph collection (`filterByCurrentUser`), each mapped with my object id.
+async fn my_instances(
+    api: &ApiClient,
+    events: &EventSink,
+    collection: &str,
+    expand: &str,
+    map: impl Fn(&Value, &str) -> EligibleRole,
+) -> Result<Vec<EligibleRole>, Error> {
+    let url = format!(
+        "{}{collection}/filterByCurrentUser(on='principal')?$expand={expand}",
+        v1(api)?
+    );
+    let me = api.auth().object_id()?;
+    let items = api.get_all(Resource::Graph, url, events).await?;
+    Ok(items.iter().map(|item| map(item, &me)).collect())
+}
+
+/// My directory-role instances: eligible or active.
 pub async fn directory_roles(api: &ApiClient, events: &EventSink, active: bool) -> Result<Vec<EligibleRole>, Error> {
     let collection = if active {
         "roleAssignmentScheduleInstances"
     } else {
         "roleEligibilityScheduleInstances"
     };
-    let url = format!(
-        "{}{ROLES}/{collection}/filterByCurrentUser(on='principal')?$expand=roleDefinition",
-        v1(api)?
-    );
-    let me = api.auth().object_id()?;
-    let items = api.get_all(Resource::Graph, url, events).await?;
-    Ok(items.iter().map(|item| directory_role(item, &me, active)).collect())
+    my_instances(
+        api,
+        events,
+        &format!("{ROLES}/{collection}"),
+        "roleDefinition",
+        |item, me| directory_role(item, me, active),
+    )
+    .await
 }
 
 fn directory_role(item: &Value, me: &str, active: bool) -> EligibleRole {
@@ -112,20 +130,17 @@ fn directory_scope_name(scope: &str) -> String {
     }
 }
 
-/// My PIM-for-Groups instances (member and owner).
+/// My PIM-for-Groups instances (member and owner): eligible or active.
 pub async fn groups(api: &ApiClient, events: &EventSink, active: bool) -> Result<Vec<EligibleRole>, Error> {
     let collection = if active {
         "assignmentScheduleInstances"
     } else {
         "eligibilityScheduleInstances"
     };
-    let url = format!(
-        "{}{GROUPS}/{collection}/filterByCurrentUser(on='principal')?$expand=group",
-        v1(api)?
-    );
-    let me = api.auth().object_id()?;
-    let items = api.get_all(Resource::Graph, url, events).await?;
-    Ok(items.iter().map(|item| group(item, &me, active)).collect())
+    my_instances(api, events, &format!("{GROUPS}/{collection}"), "group", |item, me| {
+        group(item, me, active)
+    })
+    .await
 }
 
 fn group(item: &Value, me: &str, active: bool) -> EligibleRole {
