@@ -5,15 +5,24 @@ if (-not $script:ModuleRoot -or -not (Test-Path (Join-Path $script:ModuleRoot 'P
 }
 $script:ManifestPath = Join-Path $script:ModuleRoot 'PimRust.psd1'
 
+function Get-PwshPath {
+    # The pwsh the suite runs in. A pwsh installed as a .NET tool runs inside the `dotnet` host, so its
+    # own process path is dotnet's: xtask passes the real one in PIMRUST_PWSH.
+    if ($env:PIMRUST_PWSH) { return $env:PIMRUST_PWSH }
+    $self = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'pwsh') { return $self }
+    (Get-Command -Name pwsh -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
+}
+
 function Invoke-FreshPwsh {
     # Runs a script in a new pwsh process and returns its output lines (stderr merged).
     param([Parameter(Mandatory)][string] $Script)
-    $pwsh = (Get-Process -Id $PID).Path
-    & $pwsh -NoProfile -NonInteractive -Command $Script 2>&1
+    & (Get-PwshPath) -NoProfile -NonInteractive -Command $Script 2>&1
 }
 
 function New-TestJwt {
     # A JWT-shaped token (PimRust reads claims but never verifies signatures; the services do).
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Builds a string; changes no state.')]
     param(
         [Parameter(Mandatory)][string] $Audience,
         [int] $ExpiresInSeconds = 3600,

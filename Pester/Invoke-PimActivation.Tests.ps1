@@ -22,7 +22,7 @@ Describe 'Invoke-PimActivation and Wait-PimRequest against the sandbox' {
 
     It 'runs the README pipeline end to end' {
         $done = Get-PimEligibleRole -Kind DirectoryRole -Inactive |
-            Where-Object { -not $_.RequiresTicket -and -not $_.RequiresApproval } |
+            Where-Object { -not $_.RequiresTicket -and -not $_.RequiresApproval -and -not $_.AuthenticationContext } |
             Select-Object -First 3 |
             Invoke-PimActivation -Justification x |
             Wait-PimRequest -IntervalSec 0.5 -TimeoutSec 60
@@ -30,6 +30,31 @@ Describe 'Invoke-PimActivation and Wait-PimRequest against the sandbox' {
         $done | ForEach-Object { $_.PSTypeNames[0] | Should -Be 'PimRust.ActivationRequest' }
         $done.Status | Sort-Object -Unique | Should -Be 'Activated'
         (Get-PimActiveRole -Kind DirectoryRole).RoleName | Should -Contain $done[0].RoleName
+    }
+
+    It 'activates exactly the roles picked in Out-GridView, through the README pipeline' {
+        # Out-GridView does not exist on Linux: a double that passes the user's pick through, as
+        # Out-GridView -PassThru does after the user selects rows.
+        $picked = @('Global Reader', 'Finance Approvers (member)', 'Contributor')
+        function Out-GridView {
+            param([switch] $PassThru, [Parameter(ValueFromPipeline)] [psobject] $InputObject)
+            process {
+                if ($PassThru -and "$($InputObject.RoleName)$(if ($InputObject.AccessId) { " ($($InputObject.AccessId))" })" -in $picked) {
+                    $InputObject
+                }
+            }
+        }
+        $expected = @(Get-PimEligibleRole | Out-GridView -PassThru)
+        $expected.Count | Should -Be 3
+        $before = @((Invoke-RestMethod -Uri "$($sandbox.Url)/_emulator/state").assignments.instanceId)
+
+        $done = Get-PimEligibleRole | Out-GridView -PassThru | Invoke-PimActivation -Justification x | Wait-PimRequest -IntervalSec 0.5 -TimeoutSec 60
+
+        @($done).Count | Should -Be 3
+        $done.Status | Sort-Object -Unique | Should -Be 'Activated'
+        $added = @((Invoke-RestMethod -Uri "$($sandbox.Url)/_emulator/state").assignments | Where-Object instanceId -NotIn $before)
+        @($added.target | ForEach-Object { Format-PimSandboxTarget $_ } | Sort-Object) |
+            Should -Be @($expected | ForEach-Object { Format-PimRoleTargetKey $_ } | Sort-Object)
     }
 
     It 'makes no request under -WhatIf' {
@@ -48,7 +73,7 @@ Describe 'Invoke-PimActivation and Wait-PimRequest against the sandbox' {
         $results = Get-PimEligibleRole -Name 'Privileged Role Administrator', 'Global Reader' |
             Invoke-PimActivation -Justification x -ErrorVariable problems -ErrorAction SilentlyContinue
         ($results | Where-Object RoleName -EQ 'Privileged Role Administrator').Status | Should -Be 'Failed'
-        ($results | Where-Object RoleName -EQ 'Global Reader').Status | Should -Be 'Activated'
+        ($results | Where-Object RoleName -EQ 'Global Reader').Status | Should -BeIn 'Activated', 'PendingProvisioning'
         $problems.FullyQualifiedErrorId | Should -Contain 'PimRust.PolicyViolation.TicketRequired,Invoke-PimActivation'
     }
 

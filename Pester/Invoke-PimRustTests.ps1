@@ -8,21 +8,30 @@ The assembled module folder, out/PimRust/<version>.
 
 .PARAMETER PesterPath
 A Pester 5 module folder or manifest to import; by default the newest installed Pester 5.
+
+.PARAMETER Strict
+Runs the suite under Set-StrictMode -Version Latest (and, as always, $ErrorActionPreference = 'Stop').
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)]
     [string] $ModuleRoot,
 
-    [string] $PesterPath
+    [string] $PesterPath,
+
+    # Run as a strict caller would: Set-StrictMode -Version Latest around the whole suite.
+    [switch] $Strict
 )
 
 $ErrorActionPreference = 'Stop'
 if ($PesterPath) {
-    Import-Module $PesterPath -Force
+    Import-Module -Name $PesterPath -Force
+}
+elseif (Get-Module -Name Pester -ListAvailable | Where-Object -Property Version -GE -Value ([version]'5.5.0')) {
+    Import-Module -Name Pester -MinimumVersion 5.5.0
 }
 else {
-    Import-Module Pester -MinimumVersion 5.5.0
+    throw 'Pester 5.5+ is not installed: run `cargo xtask setup` (restores Pester 5.7.1 into .tools) or Install-PSResource Pester.'
 }
 
 $env:PIMRUST_MODULE_ROOT = (Resolve-Path $ModuleRoot).Path
@@ -30,10 +39,15 @@ $configuration = New-PesterConfiguration
 $configuration.Run.Path = $PSScriptRoot
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
+if ($Strict) {
+    Set-StrictMode -Version Latest
+}
 $result = Invoke-Pester -Configuration $configuration
+Set-StrictMode -Off
 
 # A plain closing line that CI reads in any language.
-"pester: $($result.PassedCount) passed, $($result.FailedCount) failed, $($result.SkippedCount) skipped"
+$mode = if ($Strict) { ' (strict caller)' } else { '' }
+"pester: $($result.PassedCount) passed, $($result.FailedCount) failed, $($result.SkippedCount) skipped$mode"
 if ($result.FailedCount -gt 0 -or $result.TotalCount -eq 0) {
     exit 1
 }

@@ -1,4 +1,6 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.5.0' }
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseDeclaredVarsMoreThanAssignments', '', Justification = 'Pester shares BeforeAll variables with the It blocks, which the analyzer cannot see.')]
+param()
 
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'Common.ps1')
@@ -33,9 +35,9 @@ Describe 'PimRust manifest' {
     }
 
     It 'ships the interop assembly and the native library for this platform' {
-        Join-Path $ModuleRoot 'lib' 'PimRust.Interop.dll' | Should -Exist
+        Join-Path -Path $ModuleRoot -ChildPath 'lib' -AdditionalChildPath 'PimRust.Interop.dll' | Should -Exist
         $rid = "$(if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' })-$([System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString().ToLowerInvariant())"
-        Join-Path $ModuleRoot 'runtimes' $rid 'native' | Should -Exist
+        Join-Path -Path $ModuleRoot -ChildPath 'runtimes' -AdditionalChildPath $rid, 'native' | Should -Exist
     }
 }
 

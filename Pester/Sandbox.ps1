@@ -2,6 +2,7 @@
 # signs the module in against it with tokens minted by the emulator's control plane.
 
 function Start-PimSandbox {
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Test fixture: starts and stops the emulator process that the test owns.')]
     param([string] $Scenario = 'demo')
     $exe = $env:PIMRUST_EMULATOR
     if (-not $exe -or -not (Test-Path $exe)) {
@@ -20,6 +21,7 @@ function Start-PimSandbox {
 }
 
 function Stop-PimSandbox {
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Test fixture: starts and stops the emulator process that the test owns.')]
     param($Sandbox)
     if ($Sandbox -and -not $Sandbox.Process.HasExited) {
         $Sandbox.Process.Kill()
@@ -41,5 +43,26 @@ function Connect-PimSandbox {
 
 function Get-PimSandboxLog {
     param($Sandbox)
-    Invoke-RestMethod -Uri "$($Sandbox.Url)/_emulator/requests"
+    # The emulator answers {"value": [entries]}; unwrapping it keeps Where-Object filters honest.
+    (Invoke-RestMethod -Uri "$($Sandbox.Url)/_emulator/requests").value
+}
+
+function Format-PimSandboxTarget {
+    # An assignment target from the emulator's /state, as 'kind id where'.
+    param($Target)
+    switch ($Target.kind) {
+        'directoryRole' { "directoryRole $($Target.roleDefinitionId) $($Target.directoryScopeId)" }
+        'group' { "group $($Target.groupId) $($Target.accessId)" }
+        'azure' { "azure $(($Target.roleDefinitionId -split '/')[-1]) $($Target.scope)" }
+    }
+}
+
+function Format-PimRoleTargetKey {
+    # The same key for a PimRust.EligibleRole, to compare what was chosen with what the emulator granted.
+    param($Role)
+    switch ($Role.Kind) {
+        'DirectoryRole' { "directoryRole $($Role.RoleDefinitionId) $($Role.DirectoryScopeId)" }
+        'Group' { "group $($Role.GroupId) $($Role.AccessId)" }
+        'AzureResource' { "azure $(($Role.RoleDefinitionId -split '/')[-1]) $($Role.Scope)" }
+    }
 }

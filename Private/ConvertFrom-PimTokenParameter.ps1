@@ -17,7 +17,7 @@ function ConvertFrom-PimTokenParameter {
     if ($Token -is [string] -and $Token.Trim()) {
         return $Token.Trim()
     }
-    $PSCmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new(
-            [System.ArgumentException]::new("-$Name must be a token string or SecureString."),
-            'PimRust.InvalidArgument', [System.Management.Automation.ErrorCategory]::InvalidArgument, $null))
+    $exception = [System.ArgumentException]::new("-$Name must be a token string or SecureString.")
+    $category = [System.Management.Automation.ErrorCategory]::InvalidArgument
+    $PSCmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new($exception, 'PimRust.InvalidArgument', $category, $null))
 }

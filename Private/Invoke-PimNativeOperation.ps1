@@ -41,7 +41,7 @@ function Invoke-PimNativeOperation {
     }
 
     if (-not $result.Ok) {
-        $PSCmdlet.ThrowTerminatingError((New-PimErrorRecord -PimError $result.Error -TargetObject $Method))
+        $PSCmdlet.ThrowTerminatingError((ConvertTo-PimErrorRecord -PimError $result.Error -TargetObject $Method))
     }
     ConvertFrom-Json -InputObject $result.DataJson -Depth 100
 }

@@ -22,21 +22,21 @@ function Select-PimRoleByName {
     $selected = $Role
     if ($Scope) {
         $selected = @($selected | Where-Object {
-                $candidate = $_
-                $Scope | Where-Object { (& $isMatch $candidate.Scope $_) -or (& $isMatch $candidate.ScopeDisplayName $_) }
-            })
+            $candidate = $_
+            $Scope | Where-Object { (& $isMatch $candidate.Scope $_) -or (& $isMatch $candidate.ScopeDisplayName $_) }
+        })
     }
     if (-not $Name) {
         return $selected
     }
     foreach ($pattern in $Name) {
-        $found = @($selected | Where-Object { & $isMatch $_.RoleName $pattern })
-        if ($found.Count -eq 0 -and -not [System.Management.Automation.WildcardPattern]::ContainsWildcardCharacters($pattern)) {
+        $found = $selected | Where-Object { & $isMatch $_.RoleName $pattern }
+        if (@($found).Count -eq 0 -and -not [System.Management.Automation.WildcardPattern]::ContainsWildcardCharacters($pattern)) {
             $similar = @($selected | Where-Object { $_.RoleName -like "*$pattern*" } | Select-Object -ExpandProperty RoleName -Unique -First 5)
             $hint = if ($similar) { " Similar: $($similar -join ', '). Use wildcards (e.g. '*$pattern*') to match several." } else { '' }
             $Caller.WriteError([System.Management.Automation.ErrorRecord]::new(
-                    [System.Management.Automation.ItemNotFoundException]::new("No eligible role is named '$pattern'.$hint"),
-                    'PimRust.RoleNotFound', [System.Management.Automation.ErrorCategory]::ObjectNotFound, $pattern))
+                [System.Management.Automation.ItemNotFoundException]::new("No eligible role is named '$pattern'.$hint"),
+                'PimRust.RoleNotFound', [System.Management.Automation.ErrorCategory]::ObjectNotFound, $pattern))
         }
         $found
     }

@@ -60,22 +60,24 @@ function Connect-Pim {
         [uri] $SandboxUrl
     )
 
-    $options = [ordered]@{
-        environment = $Environment
-        timeoutSec  = $TimeoutSec
-    }
-    if ($TenantId) { $options.tenantId = $TenantId }
-    if ($ClientId) { $options.clientId = $ClientId }
-    if ($Account) { $options.account = $Account }
-    if ($UseDeviceCode) { $options.useDeviceCode = $true }
-    if ($Force) { $options.force = $true }
-    if ($SandboxUrl) { $options.sandboxUrl = $SandboxUrl.AbsoluteUri }
-    if ($PSCmdlet.ParameterSetName -eq 'AccessToken') {
-        $options.accessToken = ConvertFrom-PimTokenParameter -Token $AccessToken -Name 'AccessToken'
-        if ($ArmAccessToken) {
-            $options.armAccessToken = ConvertFrom-PimTokenParameter -Token $ArmAccessToken -Name 'ArmAccessToken'
+    process {
+        $options = [ordered]@{
+            environment = $Environment
+            timeoutSec  = $TimeoutSec
         }
+        if ($TenantId) { $options.tenantId = $TenantId }
+        if ($ClientId) { $options.clientId = $ClientId }
+        if ($Account) { $options.account = $Account }
+        if ($UseDeviceCode) { $options.useDeviceCode = $true }
+        if ($Force) { $options.force = $true }
+        if ($SandboxUrl) { $options.sandboxUrl = $SandboxUrl.AbsoluteUri }
+        if ($PSCmdlet.ParameterSetName -eq 'AccessToken') {
+            $options.accessToken = ConvertFrom-PimTokenParameter -Token $AccessToken -Name 'AccessToken'
+            if ($ArmAccessToken) {
+                $options.armAccessToken = ConvertFrom-PimTokenParameter -Token $ArmAccessToken -Name 'ArmAccessToken'
+            }
+        }
+        $context = Invoke-PimNativeOperation -Method 'auth.connect' -Parameters $options -Activity 'Signing in to Entra ID'
+        ConvertTo-PimContext -Context $context
     }
-    $context = Invoke-PimNativeOperation -Method 'auth.connect' -Parameters $options -Activity 'Signing in to Entra ID'
-    ConvertTo-PimContext -Context $context
 }

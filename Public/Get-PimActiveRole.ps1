@@ -11,7 +11,6 @@ function Get-PimActiveRole {
     param(
         [Parameter(Position = 0)]
         [SupportsWildcards()]
-        [ArgumentCompleter({ param($c, $p, $word) Get-PimRoleNameCompletion -WordToComplete $word })]
         [string[]] $Name,
 
         [ValidateSet('DirectoryRole', 'Group', 'AzureResource')]

@@ -25,7 +25,6 @@ function Get-PimEligibleRole {
         # Role (or group) name; wildcards only when given.
         [Parameter(Position = 0)]
         [SupportsWildcards()]
-        [ArgumentCompleter({ param($c, $p, $word) Get-PimRoleNameCompletion -WordToComplete $word })]
         [string[]] $Name,
 
         [ValidateSet('DirectoryRole', 'Group', 'AzureResource')]
@@ -55,10 +54,11 @@ function Get-PimEligibleRole {
     if (-not $Kind) {
         $script:EligibleRoleNames = @($roles.RoleName | Sort-Object -Unique)
     }
-    $roles = switch ($PSCmdlet.ParameterSetName) {
-        'Active' { @($roles | Where-Object Status -EQ 'Active') }
-        'Inactive' { @($roles | Where-Object Status -NE 'Active') }
-        default { $roles }
+    if ($Active) {
+        $roles = @($roles | Where-Object -Property Status -EQ -Value 'Active')
+    }
+    elseif ($Inactive) {
+        $roles = @($roles | Where-Object -Property Status -NE -Value 'Active')
     }
     Select-PimRoleByName -Role $roles -Name $Name -Scope $Scope -Caller $PSCmdlet
 }

@@ -1,7 +1,7 @@
 function Invoke-PimActivation {
     <#
     .SYNOPSIS
-    Activates PIM eligibilities — directory roles, groups and Azure roles — in one concurrent batch.
+    Activates PIM eligibilities (directory roles, groups and Azure roles) in one concurrent batch.
 
     .DESCRIPTION
     Roles come from the pipeline (objects from Get-PimEligibleRole) or by -Name. All roles are collected
@@ -29,7 +29,6 @@ function Invoke-PimActivation {
         # Role names (exact unless wildcards); resolved with Get-PimEligibleRole.
         [Parameter(Mandatory, ValueFromPipelineByPropertyName, ParameterSetName = 'Name', Position = 0)]
         [Alias('RoleName')]
-        [ArgumentCompleter({ param($c, $p, $word) Get-PimRoleNameCompletion -WordToComplete $word })]
         [string[]] $Name,
 
         [Parameter(ParameterSetName = 'Name')]
@@ -92,7 +91,9 @@ function Invoke-PimActivation {
         if ($TicketSystem) { $options.ticketSystem = $TicketSystem }
         if ($PSBoundParameters.ContainsKey('Duration')) { $options.duration = ConvertTo-PimDurationText -Duration $Duration }
         if ($PSBoundParameters.ContainsKey('StartAt')) { $options.startAt = $StartAt.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ') }
-        $requests = Invoke-PimActivationCore -Roles $collected -Options $options -Caller $PSCmdlet -PassThru:$PassThru
+        $action = Format-PimActivationAction -Options $options
+        $confirmed = @($collected | Where-Object { $PSCmdlet.ShouldProcess((Format-PimRoleTarget -Role $_), $action) })
+        $requests = Invoke-PimActivationCore -Roles $confirmed -Options $options -Caller $PSCmdlet -PassThru:$PassThru
         if ($Wait -and -not $Validate) {
             $requests | Wait-PimRequest -TimeoutSec $TimeoutSec
         }

@@ -28,8 +28,8 @@ function Invoke-PimDeactivation {
         foreach ($item in $Role) {
             if ($item.PSTypeNames -notcontains 'PimRust.ActiveRole' -and $item.PSTypeNames -notcontains 'PimRust.EligibleRole') {
                 $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new(
-                        [System.ArgumentException]::new('Pipe roles from Get-PimActiveRole or Get-PimEligibleRole.'),
-                        'PimRust.InvalidArgument', 'InvalidArgument', $item))
+                    [System.ArgumentException]::new('Pipe roles from Get-PimActiveRole or Get-PimEligibleRole.'),
+                    'PimRust.InvalidArgument', 'InvalidArgument', $item))
                 continue
             }
             $collected.Add($item)
@@ -38,6 +38,7 @@ function Invoke-PimDeactivation {
     end {
         $options = [ordered]@{ throttleLimit = $ThrottleLimit }
         if ($Justification) { $options.justification = $Justification }
-        Invoke-PimActivationCore -Roles $collected -Options $options -Caller $PSCmdlet -Deactivate -PassThru:$PassThru
+        $confirmed = @($collected | Where-Object { $PSCmdlet.ShouldProcess((Format-PimRoleTarget -Role $_), 'Deactivate') })
+        Invoke-PimActivationCore -Roles $confirmed -Options $options -Caller $PSCmdlet -Deactivate -PassThru:$PassThru
     }
 }

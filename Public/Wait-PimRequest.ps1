@@ -49,8 +49,8 @@ function Wait-PimRequest {
             return
         }
         $targets = @($waiting | ForEach-Object {
-                [ordered]@{ requestId = $_.RequestId; kind = $_.Kind; key = $_.Key; roleName = $_.RoleName; deactivate = [bool]$_.Deactivate }
-            })
+            [ordered]@{ requestId = $_.RequestId; kind = $_.Kind; key = $_.Key; roleName = $_.RoleName; deactivate = [bool]$_.Deactivate }
+        })
         $finished = $false
         try {
             $results = Invoke-PimNativeOperation -Method 'pim.wait' -Parameters @{ requests = $targets; timeoutSec = $TimeoutSec; intervalSec = $IntervalSec } -Activity 'Waiting for PIM requests'
@@ -71,15 +71,15 @@ function Wait-PimRequest {
                 'Deactivated' { $request.Status = 'Deactivated' }
                 'TimedOut' {
                     $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new(
-                            [System.TimeoutException]::new("$($request.RoleName): $($result.message)"), 'PimRust.Timeout', 'OperationTimeout', $request))
+                        [System.TimeoutException]::new("$($request.RoleName): $($result.message)"), 'PimRust.Timeout', 'OperationTimeout', $request))
                 }
                 default {
                     $request.Status = 'Failed'
                     $request.ErrorCode = $result.status
                     $request.ErrorMessage = "The request ended as $($result.requestStatus)."
                     $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new(
-                            [System.InvalidOperationException]::new("$($request.RoleName): the request ended as $($result.requestStatus)."),
-                            "PimRust.Request.$($result.status)", 'PermissionDenied', $request))
+                        [System.InvalidOperationException]::new("$($request.RoleName): the request ended as $($result.requestStatus)."),
+                        "PimRust.Request.$($result.status)", 'PermissionDenied', $request))
                 }
             }
             $request

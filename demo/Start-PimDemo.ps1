@@ -12,25 +12,32 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
-Import-Module (Join-Path $ModuleRoot 'PimRust.psd1') -Force
-$scenario = Join-Path $PSScriptRoot '..' 'emulator' 'scenarios' 'demo.json'
+
+function Write-Narration {
+    # The demo's commentary, in colour on the information stream (the tables are its output).
+    param([Parameter(Mandatory)] [string] $Text)
+    Write-Information -MessageData "$($PSStyle.Foreground.Cyan)$Text$($PSStyle.Reset)" -InformationAction Continue
+}
+
+Import-Module -Name (Join-Path -Path $ModuleRoot -ChildPath 'PimRust.psd1') -Force
+$scenario = Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'emulator', 'scenarios', 'demo.json'
 $start = [System.Diagnostics.ProcessStartInfo]::new($Emulator, @('--scenario', $scenario, '--port', '0'))
 $start.RedirectStandardOutput = $true
 $start.UseShellExecute = $false
 $sandbox = [System.Diagnostics.Process]::Start($start)
 try {
     $url = $sandbox.StandardOutput.ReadLine()
-    Write-Host "Sandbox tenant (Contoso) at $url - the device code below is approved automatically after 3 s." -ForegroundColor Cyan
+    Write-Narration -Text "Sandbox tenant (Contoso) at $url - the device code below is approved automatically after 3 s."
 
     Connect-Pim -SandboxUrl $url -UseDeviceCode | Format-List
-    Write-Host "`n> Get-PimEligibleRole" -ForegroundColor Cyan
+    Write-Narration -Text "`n> Get-PimEligibleRole"
     Get-PimEligibleRole | Format-Table
 
     $batch = 'Global Reader', 'Security Administrator', 'Exchange Administrator', 'Contributor', 'Finance Approvers'
-    Write-Host "`n> Get-PimEligibleRole -Name $($batch -join ', ') | Invoke-PimActivation -Justification 'PimRust demo' | Wait-PimRequest" -ForegroundColor Cyan
+    Write-Narration -Text "`n> Get-PimEligibleRole -Name $($batch -join ', ') | Invoke-PimActivation -Justification 'PimRust demo' | Wait-PimRequest"
     Get-PimEligibleRole -Name $batch | Invoke-PimActivation -Justification 'PimRust demo' | Wait-PimRequest -IntervalSec 1 | Format-Table
 
-    Write-Host "`n> Get-PimActiveRole" -ForegroundColor Cyan
+    Write-Narration -Text "`n> Get-PimActiveRole"
     Get-PimActiveRole | Format-Table
 }
 finally {

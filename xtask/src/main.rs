@@ -1,5 +1,5 @@
-//! Build tasks for PimRust: `cargo xtask <build|test|clean>` (build.ps1 forwards to these).
-//! Written in Rust so the same steps run on every OS, with or without PowerShell installed.
+//! Build tasks for PimRust: `cargo xtask <setup|build|test|demo|bench|clean>` (build.ps1 forwards to these).
+//! Written in Rust so the same steps run on every OS.
 
 mod checks;
 mod layout;
@@ -8,13 +8,15 @@ mod tools;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <build|test|demo|bench|clean> [--debug]
+const USAGE: &str = "usage: cargo xtask <setup|build|test|demo|bench|clean> [--debug]
 
+  setup   install what the tests need and NuGet serves: PowerShell 7.6.9 (.NET tool, .tools/pwsh)
+          and Pester 5.7.1 (.tools/nuget), unless pwsh is already on PATH
   build   cargo build of the native library, dotnet build of PimRust.Interop, and assembly of a
           ready-to-import module under out/PimRust/<version>/
   test    build, then: bindings drift check, cargo tests, interop (xunit) tests, Pester tests in a
-          fresh pwsh (skipped, loudly, where pwsh is missing unless PIMRUST_REQUIRE_PESTER=1),
-          PowerShell syntax check
+          fresh pwsh, PowerShell parse and PSScriptAnalyzer lint (a missing pwsh, Pester or
+          PSScriptAnalyzer is a failure)
   demo    build, then run the main job (sign in, list, activate, wait) in pwsh against the sandbox
   bench   list / activate / wait benchmarks against the sandbox with 100 ms injected latency
   clean   remove build output";
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
         layout::Profile::Release
     };
     let result = match args.first().map(|a| a.to_ascii_lowercase()).as_deref() {
+        Some("setup") => tools::setup(),
         Some("build") => layout::build(profile).map(|_| ()),
         Some("test") => test(profile),
         Some("demo") => demo(profile),
@@ -59,7 +62,7 @@ fn main() -> ExitCode {
 
 fn demo(profile: layout::Profile) -> Result<(), String> {
     let module = layout::build(profile)?;
-    let pwsh = tools::pwsh().ok_or("the demo runs in PowerShell 7.4+: pwsh was not found on PATH or in .tools/pwsh")?;
+    let pwsh = tools::pwsh()?;
     let mut command = std::process::Command::new(pwsh);
     command
         .args(["-NoProfile", "-File", "demo/Start-PimDemo.ps1", "-ModuleRoot"])
@@ -88,7 +91,7 @@ fn test(profile: layout::Profile) -> Result<(), String> {
     step("cargo tests", run::cargo_tests(profile, &mut tally));
     step("interop tests", run::dotnet_tests(&module, &mut tally));
     step("Pester tests", run::pester_tests(&module, &mut tally));
-    step("PowerShell syntax check", run::powershell_syntax_check());
+    step("PowerShell parse and lint", run::powershell_lint());
 
     println!();
     println!("xtask: {tally}");

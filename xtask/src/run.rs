@@ -115,50 +115,48 @@ pub fn dotnet_tests(module: &Module, tally: &mut Tally) -> Result<(), String> {
     run(&mut command, Some(tally))
 }
 
-pub fn pester_tests(module: &Module, tally: &mut Tally) -> Result<(), String> {
-    let Some(pwsh) = tools::pwsh() else {
-        let reason = "pwsh (PowerShell 7.4+) was not found on PATH or in .tools/pwsh";
-        if std::env::var("PIMRUST_REQUIRE_PESTER").is_ok_and(|v| v == "1") {
-            return Err(format!("{reason}, and PIMRUST_REQUIRE_PESTER=1"));
+/// A pwsh command running `script` from the repo with -NoProfile -NonInteractive, where child pwsh
+/// processes can find the same pwsh (a .NET-tool pwsh reports `dotnet` as its own process path).
+fn pwsh_script(script: &str) -> Result<Command, String> {
+    let pwsh = tools::pwsh()?;
+    let mut command = Command::new(&pwsh);
+    command
+        .args(["-NoProfile", "-NonInteractive", "-File", script])
+        .env("PIMRUST_PWSH", &pwsh);
+    if let Some(shared) = tools::shared_module_path() {
+        let mut paths = vec![shared];
+        if let Some(existing) = std::env::var_os("PSModulePath") {
+            paths.extend(std::env::split_paths(&existing));
         }
-        println!("xtask: SKIPPED Pester tests: {reason}. The PowerShell layer was NOT tested in this run.");
-        return Ok(());
-    };
-    let mut command = Command::new(pwsh);
-    command.args([
-        "-NoProfile",
-        "-NonInteractive",
-        "-File",
-        "Pester/Invoke-PimRustTests.ps1",
-        "-ModuleRoot",
-    ]);
-    command.arg(&module.root).env("PIMRUST_EMULATOR", &module.emulator);
-    if let Some(pester) = tools::pester_manifest() {
-        command.arg("-PesterPath").arg(pester);
+        let joined = std::env::join_paths(paths).map_err(|e| format!("cannot build PSModulePath: {e}"))?;
+        command.env("PSModulePath", joined);
     }
-    run(&mut command, Some(tally))
+    Ok(command)
 }
 
-pub fn powershell_syntax_check() -> Result<(), String> {
-    let checker = repo_root().join("tools/ps-syntax/check.mjs");
-    let installed = repo_root().join("tools/ps-syntax/node_modules").is_dir();
-    let Some(node) = tools::node().filter(|_| checker.is_file() && installed) else {
-        println!(
-            "xtask: SKIPPED PowerShell syntax check: node or tools/ps-syntax (npm ci --prefix tools/ps-syntax) is missing"
-        );
-        return Ok(());
-    };
-    let mut command = Command::new(node);
-    command.arg(checker).args([
-        "PimRust.psd1",
-        "PimRust.psm1",
-        "build.ps1",
-        "Private",
-        "Public",
-        "Pester",
-        "demo",
-    ]);
-    run(&mut command, None)
+/// The Pester suites in a fresh pwsh: as a plain caller, then as a strict one (Set-StrictMode -Version
+/// Latest), each with $ErrorActionPreference = 'Stop'.
+pub fn pester_tests(module: &Module, tally: &mut Tally) -> Result<(), String> {
+    for strict in [false, true] {
+        let mut command = pwsh_script("Pester/Invoke-PimRustTests.ps1")?;
+        command
+            .arg("-ModuleRoot")
+            .arg(&module.root)
+            .env("PIMRUST_EMULATOR", &module.emulator);
+        if let Some(pester) = tools::pester_manifest() {
+            command.arg("-PesterPath").arg(pester);
+        }
+        if strict {
+            command.arg("-Strict");
+        }
+        run(&mut command, Some(&mut *tally))?;
+    }
+    Ok(())
+}
+
+/// PowerShell's own parser over every script, then PSScriptAnalyzer with the repo's settings.
+pub fn powershell_lint() -> Result<(), String> {
+    run(&mut pwsh_script("tools/Test-PowerShellSource.ps1")?, None)
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-function New-PimErrorRecord {
+function ConvertTo-PimErrorRecord {
     <#
     .SYNOPSIS
     Turns a native error into an ErrorRecord whose FullyQualifiedErrorId starts with the stable
