@@ -69,3 +69,41 @@ Describe 'Disconnect-Pim and Get-PimContext' {
         (Get-PimContext).Connected | Should -BeTrue
     }
 }
+
+Describe 'Disconnect-Pim in a new window' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'Sandbox.ps1')
+        $sandbox = Start-PimSandbox
+        function Connect-InNewWindow {
+            Invoke-FreshPwsh "Import-Module '$ManifestPath'; Connect-Pim -SandboxUrl '$($sandbox.Url)' -UseDeviceCode | Out-Null; 'connected'"
+        }
+    }
+
+    AfterAll {
+        Stop-PimSandbox $sandbox
+    }
+
+    It 'removes the cached sign-in, says which, and the next Connect-Pim signs in again' {
+        $first = Connect-InNewWindow
+        ($first -join "`n") | Should -Match 'enter the code' -Because 'the first sign-in prompts'
+        $cached = Connect-InNewWindow
+        ($cached -join "`n") | Should -Not -Match 'enter the code' -Because 'a new window signs in from the cache'
+        ($cached | Select-Object -Last 1) | Should -Be 'connected'
+
+        $signOut = Invoke-FreshPwsh "Import-Module '$ManifestPath'; Disconnect-Pim -SandboxUrl '$($sandbox.Url)'"
+        ($signOut -join "`n") | Should -Match 'Removed from the token cache: adele@contoso\.onmicrosoft\.com \(tenant [0-9a-f-]+, sandbox http://127\.0\.0\.1:\d+/graph\)'
+
+        $again = Connect-InNewWindow
+        ($again -join "`n") | Should -Match 'enter the code' -Because 'the cached sign-in is gone'
+    }
+
+    It 'says when nothing matched' {
+        $output = Invoke-FreshPwsh "Import-Module '$ManifestPath'; Disconnect-Pim -SandboxUrl '$($sandbox.Url)' -TenantId nobody.example"
+        ($output -join "`n") | Should -Match 'No cached sign-in matched, so nothing was removed'
+    }
+
+    It 'can be silenced with -InformationAction Ignore' {
+        $output = Invoke-FreshPwsh "Import-Module '$ManifestPath'; Disconnect-Pim -SandboxUrl '$($sandbox.Url)' -InformationAction Ignore; 'done'"
+        $output | Should -Be 'done'
+    }
+}

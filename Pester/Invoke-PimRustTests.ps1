@@ -35,6 +35,8 @@ else {
 }
 
 $env:PIMRUST_MODULE_ROOT = (Resolve-Path $ModuleRoot).Path
+# Sign-ins made or removed by the tests stay in a folder of their own, never the user's token cache.
+$env:PIMRUST_TOKEN_CACHE_DIR = Join-Path -Path ([System.IO.Path]::GetTempPath()) -ChildPath "pimrust-pester-$PID"
 $configuration = New-PesterConfiguration
 $configuration.Run.Path = $PSScriptRoot
 $configuration.Run.PassThru = $true
@@ -42,8 +44,13 @@ $configuration.Output.Verbosity = 'Detailed'
 if ($Strict) {
     Set-StrictMode -Version Latest
 }
-$result = Invoke-Pester -Configuration $configuration
-Set-StrictMode -Off
+try {
+    $result = Invoke-Pester -Configuration $configuration
+}
+finally {
+    Set-StrictMode -Off
+    Remove-Item -Path $env:PIMRUST_TOKEN_CACHE_DIR -Recurse -Force -ErrorAction Ignore
+}
 
 # A plain closing line that CI reads in any language.
 $mode = if ($Strict) { ' (strict caller)' } else { '' }

@@ -10,8 +10,8 @@ BeforeDiscovery {
 }
 
 Describe 'PowerShell sources' {
-    It 'finds the scripts to check' {
-        @($sources).Count | Should -BeGreaterThan 20
+    It 'finds the scripts to check' -TestCases @{ Count = @($sources).Count } {
+        $Count | Should -BeGreaterThan 20
     }
 
     It '<_.Directory.Name>/<_.Name> parses without errors' -ForEach $sources {

@@ -31,7 +31,7 @@ function Invoke-PimActivationCore {
     }
     if (-not $PassThru) {
         $counts = $requests | Group-Object -Property Status | ForEach-Object { "$($_.Count) $($_.Name)" }
-        Write-Information -MessageData ('PIM: ' + ($counts -join ', ')) -Tags 'PimRust.Summary' -InformationAction Continue
+        Write-PimSummary -Message ('PIM: ' + ($counts -join ', ')) -Caller $Caller
     }
     $requests
 }

@@ -14,7 +14,9 @@ use bytes::Bytes;
 use reqwest::header::HeaderMap;
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::Value;
+use std::collections::HashSet;
 use std::sync::Arc;
+use url::Url;
 
 /// A finished response with its body read.
 #[derive(Debug)]
@@ -156,12 +158,16 @@ impl ApiResponse {
 }
 
 impl ApiClient {
-    /// GETs a collection and follows every `@odata.nextLink` (Graph) or `nextLink` (ARM).
+    /// GETs a collection and follows every `@odata.nextLink` (Graph) or `nextLink` (ARM), as long as
+    /// it stays on the service's origin (see [`check_next_link`]).
     pub async fn get_all(&self, resource: Resource, first: String, events: &EventSink) -> Result<Vec<Value>, Error> {
+        let root = self.auth.endpoints()?.service_root(resource).clone();
         let mut items = Vec::new();
+        let mut visited = HashSet::new();
         let mut next = Some(first);
         let client = self.http.inner().clone();
         while let Some(url) = next.take() {
+            visited.insert(url.clone());
             let response = self
                 .send(resource, Idempotency::Idempotent, None, events, |token| {
                     client.get(&url).header("authorization", token.authorization())
@@ -182,12 +188,57 @@ impl ApiClient {
                 .as_str()
                 .or(body["nextLink"].as_str())
                 .filter(|l| !l.is_empty())
-                .map(str::to_string);
+                .map(|link| check_next_link(resource, &root, &visited, link))
+                .transpose()?;
         }
         Ok(items)
     }
 
     pub fn http(&self) -> &HttpClient {
         &self.http
+    }
+}
+
+/// A next-page link is followed (with the bearer token) only to the origin — scheme, host and port —
+/// of the service root configured for the resource, and never back to a page already fetched.
+fn check_next_link(resource: Resource, root: &Url, visited: &HashSet<String>, link: &str) -> Result<String, Error> {
+    let refuse = |code: &str, why: &str| {
+        Error::service(
+            ErrorKind::Service,
+            code,
+            format!(
+                "{} returned a next-page link ({}) {why}; the listing was stopped",
+                resource.name(),
+                without_secrets(link)
+            ),
+        )
+    };
+    let same_origin = Url::parse(link).is_ok_and(|url| url.origin() == root.origin());
+    if !same_origin {
+        return Err(refuse(
+            "ForeignNextLink",
+            &format!(
+                "outside {}, so it was not followed and no token was sent there",
+                root.origin().ascii_serialization()
+            ),
+        ));
+    }
+    if visited.contains(link) {
+        return Err(refuse("PagingLoop", "that points to a page already fetched"));
+    }
+    Ok(link.to_string())
+}
+
+/// A link as scheme, host, port and path: no user info, query or fragment, which may carry secrets.
+fn without_secrets(link: &str) -> String {
+    match Url::parse(link) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.set_fragment(None);
+            url.to_string()
+        }
+        Err(_) => "not a valid URL".to_string(),
     }
 }

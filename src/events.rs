@@ -41,6 +41,15 @@ impl EventSink {
         self.op.push_event(Value::Object(event).to_string());
     }
 
+    /// A warning the host shows whatever log level it asked for: a `log` event at level `warn`, with a
+    /// stable `code`.
+    pub fn warn(&self, code: &str, message: &str) {
+        self.emit(
+            "log",
+            json!({"level": "warn", "target": "pimrust_core", "code": code, "message": message}),
+        );
+    }
+
     pub fn progress(&self, fields: Value) {
         self.emit("progress", fields);
     }

@@ -157,3 +157,103 @@ async fn sign_in_list_activate_and_wait_through_the_engine_without_leaking_token
         );
     }
 }
+
+/// An engine whose sign-ins persist in a plaintext cache in `dir`.
+fn engine_with_cache(dir: &std::path::Path) -> Engine {
+    Engine::new(EngineConfig {
+        token_cache: Some("plaintextFile".into()),
+        token_cache_dir: Some(dir.to_path_buf()),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+/// The sandbox with device codes approved at the first poll.
+async fn auto_approving_sandbox() -> pimrust_emulator::RunningEmulator {
+    emulator(|scenario| {
+        scenario["settings"]["deviceCodeIntervalSec"] = 1.into();
+        scenario["settings"]["deviceCodeAutoApproveAfterSec"] = 0.into();
+    })
+    .await
+}
+
+fn device_code_sign_ins(emulator: &pimrust_emulator::RunningEmulator) -> usize {
+    emulator
+        .request_log()
+        .iter()
+        .filter(|e| e.path.ends_with("/oauth2/v2.0/devicecode"))
+        .count()
+}
+
+/// Connects a fresh engine (a new PowerShell process) to the sandbox and drops it.
+fn connect_once(dir: &std::path::Path, base: &str, tenant: &str) {
+    let engine = engine_with_cache(dir);
+    let params = json!({"sandboxUrl": base, "tenantId": tenant, "useDeviceCode": true, "clientId": "AzureCli"});
+    let (connected, _) = call(&engine, "auth.connect", params);
+    assert_eq!(connected["ok"], true, "{connected}");
+}
+
+fn cached_text(dir: &std::path::Path) -> String {
+    String::from_utf8_lossy(&std::fs::read(dir.join("tokens.bin")).unwrap_or_default()).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn disconnect_in_a_new_process_removes_the_last_sign_in() {
+    let emulator = auto_approving_sandbox().await;
+    let (base, tenant) = (emulator.base_url(), emulator.tenant_id());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    let work = tokio::task::spawn_blocking(move || {
+        connect_once(&path, &base, &tenant);
+        assert!(cached_text(&path).contains("adele@contoso.onmicrosoft.com"));
+
+        let (report, _) = call(&engine_with_cache(&path), "auth.disconnect", json!({}));
+        assert_eq!(report["data"]["wasConnected"], false, "{report}");
+        assert_eq!(report["data"]["removedCacheEntries"], 1, "{report}");
+        let removed = &report["data"]["removedAccounts"];
+        assert_eq!(removed.as_array().map(Vec::len), Some(1), "{report}");
+        assert_eq!(removed[0]["account"], "adele@contoso.onmicrosoft.com");
+        assert_eq!(removed[0]["tenantId"], tenant);
+        assert_eq!(removed[0]["endpoints"]["graph"], format!("{base}/graph"));
+        assert!(!cached_text(&path).contains("adele@contoso.onmicrosoft.com"));
+        (path, base, tenant)
+    });
+    let (path, base, tenant) = work.await.unwrap();
+    assert_eq!(device_code_sign_ins(&emulator), 1);
+    tokio::task::spawn_blocking(move || connect_once(&path, &base, &tenant))
+        .await
+        .unwrap();
+    assert_eq!(
+        device_code_sign_ins(&emulator),
+        2,
+        "signed in again, not silently from the cache"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn disconnect_in_a_new_process_removes_only_the_sign_in_it_names() {
+    let emulator = auto_approving_sandbox().await;
+    let (base, tenant) = (emulator.base_url(), emulator.tenant_id());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        connect_once(&path, &base, &tenant);
+        let engine = engine_with_cache(&path);
+        let misses = [
+            json!({"sandboxUrl": base, "account": "someone.else@contoso.onmicrosoft.com"}),
+            json!({"sandboxUrl": base, "tenantId": "99999999-9999-9999-9999-999999999999"}),
+            json!({"tenantId": tenant}),
+        ];
+        for params in misses {
+            let (report, _) = call(&engine, "auth.disconnect", params.clone());
+            assert_eq!(report["data"]["removedCacheEntries"], 0, "{params}: {report}");
+        }
+        assert!(cached_text(&path).contains("adele@contoso.onmicrosoft.com"));
+        let params = json!({"sandboxUrl": base, "tenantId": tenant, "account": "Adele@contoso.onmicrosoft.com"});
+        let (report, _) = call(&engine, "auth.disconnect", params);
+        assert_eq!(report["data"]["removedCacheEntries"], 1, "{report}");
+        assert!(!cached_text(&path).contains("adele@contoso.onmicrosoft.com"));
+    })
+    .await
+    .unwrap();
+}

@@ -59,13 +59,11 @@ fn op_status(error: OpError) -> PimStatus {
     }
 }
 
-/// Writes the buffer for `Some`, or reports `Pending` for `None`.
+/// Writes the buffer for `Some`, or reports `Pending` for `None`. The caller checked `out` for null
+/// before taking `text` out of the op, so a bad pointer never loses it.
 unsafe fn write_optional(out: *mut PimBuffer, text: Option<String>) -> Result<PimStatus, PimStatus> {
-    if out.is_null() {
-        return Err(PimStatus::NullPointer);
-    }
     match text {
-        // SAFETY: out checked non-null above.
+        // SAFETY: the caller checked `out` is non-null; the host guarantees it is writable.
         Some(text) => unsafe { write_out(out, PimBuffer::from_string(text)) }.map(|()| PimStatus::Ok),
         None => {
             // SAFETY: as above.
@@ -185,6 +183,9 @@ pub extern "C" fn pim_op_wait(client: u64, op: u64, timeout_ms: u32) -> PimStatu
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pim_op_next_event(client: u64, op: u64, out: *mut PimBuffer) -> PimStatus {
     guard(|| {
+        if out.is_null() {
+            return Err(PimStatus::NullPointer);
+        }
         let event = handles::get(client)?.next_event(op).map_err(op_status)?;
         // SAFETY: per the contract above.
         unsafe { write_optional(out, event) }
@@ -198,6 +199,9 @@ pub unsafe extern "C" fn pim_op_next_event(client: u64, op: u64, out: *mut PimBu
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pim_op_result(client: u64, op: u64, out: *mut PimBuffer) -> PimStatus {
     guard(|| {
+        if out.is_null() {
+            return Err(PimStatus::NullPointer);
+        }
         let result = handles::get(client)?.take_result(op).map_err(op_status)?;
         // SAFETY: per the contract above.
         unsafe { write_optional(out, result) }

@@ -125,6 +125,33 @@ fn null_pointers_yield_null_pointer_status() {
 }
 
 #[test]
+fn a_null_out_pointer_does_not_lose_the_event_or_the_result() {
+    let client = Client::new();
+    // One event only: the progress report (no log events).
+    let op = client.start(r#"{"method":"sys.sleep","params":{"ms":0},"logLevel":"off"}"#);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while pim_op_wait(client.0, op, 250) != PimStatus::Ok {
+        assert!(Instant::now() < deadline, "op did not finish");
+    }
+    unsafe {
+        assert_eq!(
+            pim_op_next_event(client.0, op, std::ptr::null_mut()),
+            PimStatus::NullPointer
+        );
+        assert_eq!(
+            pim_op_result(client.0, op, std::ptr::null_mut()),
+            PimStatus::NullPointer
+        );
+    }
+    let (status, event) = client.take(pim_op_next_event, op);
+    assert_eq!(status, PimStatus::Ok);
+    assert!(event.unwrap().contains("progress"), "the only event is still queued");
+    let (status, result) = client.take(pim_op_result, op);
+    assert_eq!(status, PimStatus::Ok);
+    assert!(result.unwrap().contains("sleptMs"), "the result is still there");
+}
+
+#[test]
 fn invalid_utf8_is_rejected() {
     let client = Client::new();
     let bytes = [b'{', 0xff, 0xfe, b'}'];

@@ -1,9 +1,11 @@
-//! Clouds, their hosts and token audiences, client ids, and the endpoint override that points
-//! everything at the sandbox emulator (or any other host) from a parameter or the environment.
+//! Clouds, their hosts and token audiences, and client ids. Overrides of the hosts (the sandbox
+//! emulator, or any other host) are in [`super::overrides`].
 
 use crate::error::Error;
 use serde::{Deserialize, Serialize};
 use url::Url;
+
+pub use super::overrides::EndpointOverrides;
 
 pub const GRAPH_COMMAND_LINE_TOOLS: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 pub const AZURE_POWERSHELL: &str = "1950a258-227b-4e31-a9cf-717495945fc2";
@@ -70,49 +72,9 @@ pub struct Endpoints {
     pub overridden: bool,
 }
 
-/// Where to send requests instead of the cloud's hosts. `sandboxUrl` is the emulator's base URL and
-/// implies `{base}` for sign-in, `{base}/graph` and `{base}/arm`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct EndpointOverrides {
-    pub sandbox_url: Option<String>,
-    pub authority_url: Option<String>,
-    pub graph_url: Option<String>,
-    pub arm_url: Option<String>,
-}
-
-impl EndpointOverrides {
-    /// `PIMRUST_SANDBOX_URL`, `PIMRUST_AUTHORITY_URL`, `PIMRUST_GRAPH_URL`, `PIMRUST_ARM_URL`.
-    pub fn from_env() -> Self {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        Self {
-            sandbox_url: var("PIMRUST_SANDBOX_URL"),
-            authority_url: var("PIMRUST_AUTHORITY_URL"),
-            graph_url: var("PIMRUST_GRAPH_URL"),
-            arm_url: var("PIMRUST_ARM_URL"),
-        }
-    }
-
-    /// Fields set here win over `fallback`'s.
-    pub fn or(self, fallback: EndpointOverrides) -> Self {
-        Self {
-            sandbox_url: self.sandbox_url.or(fallback.sandbox_url),
-            authority_url: self.authority_url.or(fallback.authority_url),
-            graph_url: self.graph_url.or(fallback.graph_url),
-            arm_url: self.arm_url.or(fallback.arm_url),
-        }
-    }
-}
-
-fn parse_url(text: &str, what: &str) -> Result<Url, Error> {
-    let url = Url::parse(text.trim_end_matches('/'))
-        .map_err(|e| Error::InvalidArgument(format!("{what} '{text}' is not a valid URL: {e}")))?;
-    if !matches!(url.scheme(), "https" | "http") {
-        return Err(Error::InvalidArgument(format!(
-            "{what} '{text}' must be an http(s) URL"
-        )));
-    }
-    Ok(url)
+/// A root as text without the trailing slash, for comparisons and messages.
+pub(super) fn root_text(url: &Url) -> String {
+    url.as_str().trim_end_matches('/').to_string()
 }
 
 impl Endpoints {
@@ -155,25 +117,33 @@ impl Endpoints {
         }
     }
 
-    pub fn with_overrides(mut self, overrides: &EndpointOverrides) -> Result<Self, Error> {
-        if let Some(base) = &overrides.sandbox_url {
-            let base = parse_url(base, "sandbox URL")?;
-            self.authority_host = base.clone();
-            self.graph = parse_url(&format!("{}/graph", base.as_str().trim_end_matches('/')), "sandbox URL")?;
-            self.arm = parse_url(&format!("{}/arm", base.as_str().trim_end_matches('/')), "sandbox URL")?;
-            self.overridden = true;
+    /// Where requests for `resource` go: the root of its API.
+    pub fn service_root(&self, resource: Resource) -> &Url {
+        match resource {
+            Resource::Graph => &self.graph,
+            Resource::Arm => &self.arm,
         }
-        for (value, target, what) in [
-            (&overrides.authority_url, &mut self.authority_host, "authority URL"),
-            (&overrides.graph_url, &mut self.graph, "Graph URL"),
-            (&overrides.arm_url, &mut self.arm, "ARM URL"),
-        ] {
-            if let Some(text) = value {
-                *target = parse_url(text, what)?;
-                self.overridden = true;
-            }
+    }
+
+    /// The three roots, each named, next to the cloud's own (production) ones.
+    pub(super) fn roots(&self) -> [(&'static str, &Url, Url); 3] {
+        let own = Endpoints::for_cloud(self.cloud);
+        [
+            ("authority", &self.authority_host, own.authority_host),
+            ("Graph", &self.graph, own.graph),
+            ("ARM", &self.arm, own.arm),
+        ]
+    }
+
+    /// Which cached sign-ins these endpoints may use: tokens are bound to the endpoints they were
+    /// issued for. Empty for the cloud's own endpoints (which is also what cache entries written
+    /// before this binding existed mean); otherwise the authority, Graph and ARM roots.
+    pub fn cache_partition(&self) -> String {
+        let roots = self.roots();
+        if roots.iter().all(|(_, url, own)| root_text(url) == root_text(own)) {
+            return String::new();
         }
-        Ok(self)
+        roots.map(|(_, url, _)| root_text(url)).join(" ")
     }
 
     /// `host[:port]` of the authority: the cloud part of a token-cache key.
@@ -284,27 +254,6 @@ impl ClientIds {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sandbox_override_maps_the_three_hosts() {
-        let overrides = EndpointOverrides {
-            sandbox_url: Some("http://127.0.0.1:4000/".into()),
-            ..Default::default()
-        };
-        let endpoints = Endpoints::for_cloud(Cloud::Global).with_overrides(&overrides).unwrap();
-        assert_eq!(
-            endpoints.token_url("contoso.com"),
-            "http://127.0.0.1:4000/contoso.com/oauth2/v2.0/token"
-        );
-        assert_eq!(endpoints.graph.as_str(), "http://127.0.0.1:4000/graph");
-        assert_eq!(endpoints.arm.as_str(), "http://127.0.0.1:4000/arm");
-        assert_eq!(endpoints.login_host(), "127.0.0.1:4000");
-        assert_eq!(
-            endpoints.scopes(Resource::Arm),
-            ["https://management.core.windows.net//.default"]
-        );
-        assert!(endpoints.overridden);
-    }
 
     #[test]
     fn national_clouds_have_their_own_hosts() {

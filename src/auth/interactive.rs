@@ -12,6 +12,10 @@ use oauth2::{AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, RedirectUrl, Scope
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
+use zeroize::Zeroizing;
+
+/// The device-code polling interval is never shorter than this, whatever the service says.
+const MIN_POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum Flow {
@@ -61,15 +65,17 @@ impl SignIn<'_> {
     }
 
     async fn browser(&self, mode: BrowserMode) -> Result<Tokens, Error> {
-        let mut loopback = Loopback::bind().await?;
+        let state = CsrfToken::new_random();
+        let mut loopback = Loopback::bind(state.secret()).await?;
         let redirect_uri = loopback.redirect_uri();
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let verifier = Zeroizing::new(verifier.into_secret());
         let client = oauth2::basic::BasicClient::new(ClientId::new(self.client_id.to_string()))
             .set_auth_uri(AuthUrl::new(self.endpoints.authorize_url(self.tenant)).map_err(invalid_url)?)
             .set_redirect_uri(RedirectUrl::new(redirect_uri.clone()).map_err(invalid_url)?);
         let claims = self.claims.to_string();
         let mut request = client
-            .authorize_url(CsrfToken::new_random)
+            .authorize_url(|| state.clone())
             .add_scopes(self.endpoints.scopes(self.resource).into_iter().map(Scope::new))
             .add_scopes(["openid", "profile", "offline_access"].map(|s| Scope::new(s.to_string())))
             .set_pkce_challenge(challenge)
@@ -78,7 +84,7 @@ impl SignIn<'_> {
         if let Some(hint) = self.login_hint {
             request = request.add_extra_param("login_hint", hint.to_string());
         }
-        let (url, state) = request.url();
+        let (url, _) = request.url();
         let opened = mode == BrowserMode::System && open_browser(url.as_str()).await;
         self.events.emit(
             "browser",
@@ -99,19 +105,14 @@ impl SignIn<'_> {
             .await
             .ok_or_else(|| Error::Internal("the loopback listener stopped".into()))?;
         match callback {
-            Callback::Code { code, state: returned } if returned == *state.secret() => {
+            Callback::Code(code) => {
                 let grant = Grant::AuthorizationCode {
                     code: &code,
                     redirect_uri: &redirect_uri,
-                    verifier: verifier.secret(),
+                    verifier: &verifier,
                 };
                 self.redeem(grant).await.map_err(Error::from)
             }
-            Callback::Code { .. } => Err(Error::service(
-                ErrorKind::AuthenticationFailed,
-                "StateMismatch",
-                "the sign-in response did not carry the state this sign-in sent; it was ignored as a possible forgery",
-            )),
             Callback::Error { error, description } => {
                 let first_line = description.lines().next().unwrap_or_default().to_string();
                 Err(Error::service(
@@ -151,7 +152,7 @@ impl SignIn<'_> {
             }),
         );
         let deadline = Instant::now() + expires_in;
-        let mut interval = Duration::from_secs(device.interval.unwrap_or(5));
+        let mut interval = Duration::from_secs(device.interval.unwrap_or(5)).max(MIN_POLL_INTERVAL);
         loop {
             tokio::time::sleep(interval).await;
             match self.redeem(Grant::DeviceCode(&device.device_code)).await {

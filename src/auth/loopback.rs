@@ -1,5 +1,7 @@
 //! The loopback listener that receives the authorization code: `127.0.0.1` on a random port,
 //! redirect URI `http://localhost:{port}` (auth.md §1.2), a friendly page for the browser tab.
+//! Any local process can reach the port, so only a callback carrying the state this sign-in sent is
+//! passed on; anything else is refused with a page saying so, and the sign-in keeps waiting.
 
 use crate::error::{Error, ErrorKind};
 use bytes::Bytes;
@@ -10,15 +12,16 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use std::convert::Infallible;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::instrument::WithSubscriber;
+use zeroize::Zeroizing;
 
-/// What the browser brought back.
-#[derive(Debug)]
+/// What the browser brought back for the sign-in in progress.
 pub enum Callback {
-    Code { code: String, state: String },
+    Code(Zeroizing<String>),
     Error { error: String, description: String },
 }
 
@@ -35,7 +38,8 @@ impl Drop for Loopback {
 }
 
 impl Loopback {
-    pub async fn bind() -> Result<Self, Error> {
+    /// Listens for the callback of the sign-in that sent `state`.
+    pub async fn bind(state: &str) -> Result<Self, Error> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| {
             Error::service(
                 ErrorKind::Network,
@@ -48,12 +52,13 @@ impl Loopback {
             .map_err(|e| Error::Internal(e.to_string()))?
             .port();
         let (sender, callbacks) = mpsc::channel(4);
+        let state: Arc<str> = Arc::from(state);
         let server = tokio::spawn(
             async move {
                 while let Ok((stream, _)) = listener.accept().await {
-                    let sender = sender.clone();
+                    let (sender, state) = (sender.clone(), state.clone());
                     tokio::spawn(async move {
-                        let service = service_fn(move |request| answer(request, sender.clone()));
+                        let service = service_fn(move |request| answer(request, state.clone(), sender.clone()));
                         let _ = http1::Builder::new()
                             .serve_connection(TokioIo::new(stream), service)
                             .await;
@@ -73,7 +78,7 @@ impl Loopback {
         format!("http://localhost:{}", self.port)
     }
 
-    /// The next callback; `None` if the listener stopped.
+    /// The next callback of this sign-in; `None` if the listener stopped.
     pub async fn next(&mut self) -> Option<Callback> {
         self.callbacks.recv().await
     }
@@ -81,6 +86,7 @@ impl Loopback {
 
 async fn answer(
     request: Request<Incoming>,
+    expected_state: Arc<str>,
     sender: mpsc::Sender<Callback>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     if request.method() != Method::GET || request.uri().path() != "/" {
@@ -97,19 +103,26 @@ async fn answer(
     let mut description = String::new();
     for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
         match key.as_ref() {
-            "code" => code = Some(value.into_owned()),
+            "code" => code = Some(Zeroizing::new(value.into_owned())),
             "state" => state = Some(value.into_owned()),
             "error" => error = Some(value.into_owned()),
             "error_description" => description = value.into_owned(),
             _ => {}
         }
     }
+    if state.as_deref() != Some(&*expected_state) {
+        tracing::warn!(
+            "refused a sign-in response that does not belong to the sign-in in progress (another program on this computer may have sent it); still waiting for the real one"
+        );
+        return Ok(page(
+            StatusCode::BAD_REQUEST,
+            "Sign-in response rejected",
+            "This sign-in response was rejected: it does not belong to the sign-in in progress.",
+        ));
+    }
     let (callback, response) = match (code, error) {
         (Some(code), _) => (
-            Callback::Code {
-                code,
-                state: state.unwrap_or_default(),
-            },
+            Callback::Code(code),
             page(
                 StatusCode::OK,
                 "Signed in",

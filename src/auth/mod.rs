@@ -6,6 +6,7 @@ pub mod claims;
 pub mod cloud;
 pub mod interactive;
 mod loopback;
+mod overrides;
 pub mod session;
 pub mod token;
 pub mod token_endpoint;

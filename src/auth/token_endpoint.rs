@@ -8,9 +8,11 @@ use super::token::{AccessToken, TokenClaims, TokenSource};
 use crate::error::{Error, ErrorKind, ServiceError};
 use crate::http::{HttpClient, Idempotency};
 use base64::Engine as _;
+use bytes::Bytes;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
+use zeroize::{Zeroize, Zeroizing};
 
 pub enum Grant<'a> {
     AuthorizationCode {
@@ -127,7 +129,7 @@ struct TokenBody {
     #[serde(default, deserialize_with = "number_or_text")]
     expires_in: Option<u64>,
     #[serde(default)]
-    refresh_token: Option<String>,
+    refresh_token: Option<SecretString>,
     #[serde(default)]
     id_token: Option<String>,
     #[serde(default)]
@@ -157,46 +159,51 @@ pub async fn redeem(http: &HttpClient, request: TokenRequest<'_>) -> Result<Toke
         ("claims", &claims),
         ("client_info", "1"),
     ];
-    let (source, secret_holder);
-    match &request.grant {
+    let source = match &request.grant {
         Grant::AuthorizationCode {
             code,
             redirect_uri,
             verifier,
         } => {
-            source = TokenSource::Interactive;
             form.extend([
                 ("grant_type", "authorization_code"),
                 ("code", *code),
                 ("redirect_uri", *redirect_uri),
                 ("code_verifier", *verifier),
             ]);
+            TokenSource::Interactive
         }
         Grant::RefreshToken(token) => {
-            source = TokenSource::Refresh;
-            secret_holder = token.expose_secret().to_string();
             form.extend([
                 ("grant_type", "refresh_token"),
-                ("refresh_token", secret_holder.as_str()),
+                ("refresh_token", token.expose_secret()),
             ]);
+            TokenSource::Refresh
         }
         Grant::DeviceCode(code) => {
-            source = TokenSource::Interactive;
             form.extend([
                 ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
                 ("device_code", *code),
             ]);
+            TokenSource::Interactive
         }
-    }
+    };
+    let body = wiped_form_body(&form);
     let url = request.endpoints.token_url(request.tenant);
     // A token redemption is not idempotent (codes are single-use, refresh tokens rotate): only a
     // refusal before processing (429/503, failed connect) is retried.
     let response = http
-        .send(Idempotency::NotIdempotent, || http.inner().post(&url).form(&form))
+        .send(Idempotency::NotIdempotent, || {
+            http.inner()
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(body.clone())
+        })
         .await
         .map_err(RedeemError::Other)?;
+    drop(body);
     let status = response.status().as_u16();
-    let text = response.text().await.map_err(|e| RedeemError::Other(read_error(&e)))?;
+    let text = Zeroizing::new(response.text().await.map_err(|e| RedeemError::Other(read_error(&e)))?);
     if status >= 400 {
         return Err(match serde_json::from_str::<EntraError>(&text) {
             Ok(error) => RedeemError::Entra { error, status },
@@ -209,10 +216,20 @@ pub async fn redeem(http: &HttpClient, request: TokenRequest<'_>) -> Result<Toke
         AccessToken::new(body.access_token, request.resource, body.expires_in, source).map_err(RedeemError::Other)?;
     Ok(Tokens {
         access,
-        refresh_token: body.refresh_token.map(SecretString::from),
+        refresh_token: body.refresh_token,
         client_info: body.client_info.as_deref().and_then(decode_client_info),
         id_claims: body.id_token.as_deref().and_then(TokenClaims::from_jwt),
     })
+}
+
+/// The urlencoded form in a buffer that is wiped once the last attempt to send it is done with it
+/// (copies inside the HTTP and TLS layers are out of reach).
+fn wiped_form_body(pairs: &[(&str, &str)]) -> Bytes {
+    // Sized for the worst case (every byte percent-encoded) so the buffer never moves.
+    let capacity = pairs.iter().map(|(k, v)| k.len() + 3 * v.len() + 2).sum();
+    let mut serializer = url::form_urlencoded::Serializer::new(String::with_capacity(capacity));
+    serializer.extend_pairs(pairs);
+    Bytes::from_owner(Zeroizing::new(serializer.finish()))
 }
 
 fn decode_client_info(text: &str) -> Option<ClientInfo> {
@@ -240,8 +257,9 @@ fn unexpected_answer(endpoint: &str, status: u16) -> Error {
     .into()
 }
 
-/// The answer of the device-code endpoint.
-#[derive(Debug, Clone, Deserialize)]
+/// The answer of the device-code endpoint. The device code is a bearer secret until it expires: it is
+/// wiped on drop and never printed.
+#[derive(Deserialize)]
 pub struct DeviceCode {
     pub device_code: String,
     pub user_code: String,
@@ -252,6 +270,12 @@ pub struct DeviceCode {
     pub interval: Option<u64>,
     #[serde(default)]
     pub message: Option<String>,
+}
+
+impl Drop for DeviceCode {
+    fn drop(&mut self) {
+        self.device_code.zeroize();
+    }
 }
 
 pub async fn request_device_code(
@@ -281,5 +305,6 @@ pub async fn request_device_code(
             Err(_) => unexpected_answer("device code", status),
         });
     }
+    let text = Zeroizing::new(text);
     serde_json::from_str(&text).map_err(|_| unexpected_answer("device code", status))
 }

@@ -1,12 +1,24 @@
 //! Shared by the integration tests: fake JWTs and an authenticator pointed at a mock server.
 #![allow(dead_code)]
 
+pub mod entra;
 pub mod sandbox;
 
 use base64::Engine as _;
 use pimrust_core::auth::cloud::EndpointOverrides;
 use pimrust_core::auth::session::ConnectOptions;
+use pimrust_core::http::{HttpClient, RetryPolicy};
 use serde_json::{Value, json};
+use std::time::Duration;
+
+/// The core's HTTP client with short retry delays.
+pub fn http() -> HttpClient {
+    HttpClient::new(RetryPolicy {
+        base_delay: Duration::from_millis(5),
+        ..RetryPolicy::default()
+    })
+    .unwrap()
+}
 
 /// A JWT-shaped token (the client never verifies signatures) with the given extra claims.
 pub fn jwt(aud: &str, extra: Value) -> String {

@@ -1,11 +1,11 @@
 //! Starts the sandbox emulator in-process and signs in against it.
 
+pub use super::http;
 use pimrust_core::api::ApiClient;
 use pimrust_core::auth::cloud::EndpointOverrides;
 use pimrust_core::auth::interactive::BrowserMode;
 use pimrust_core::auth::session::{Authenticator, ConnectOptions};
 use pimrust_core::events::EventSink;
-use pimrust_core::http::{HttpClient, RetryPolicy};
 use pimrust_emulator::{RunningEmulator, Scenario, StartOptions};
 use serde_json::Value;
 use std::sync::Arc;
@@ -21,14 +21,6 @@ pub async fn emulator(patch: impl FnOnce(&mut Value)) -> RunningEmulator {
     pimrust_emulator::start(scenario, StartOptions::default())
         .await
         .unwrap()
-}
-
-pub fn http() -> HttpClient {
-    HttpClient::new(RetryPolicy {
-        base_delay: Duration::from_millis(5),
-        ..RetryPolicy::default()
-    })
-    .unwrap()
 }
 
 pub fn browser_options(emulator: &RunningEmulator) -> ConnectOptions {

@@ -29,7 +29,7 @@ pub use key_store::{
     KEY_USER, KEYUTILS, KeyStore, KeyStoreProbe, MACOS_KEYCHAIN, MEMORY, MemoryKeyStore, OsKeyStore, PROBE_USER,
     SECRET_SERVICE, WINDOWS_CREDENTIAL_MANAGER,
 };
-pub use types::{CacheBackend, CacheEntry, CacheKey, CacheMode, CacheOptions};
+pub use types::{CacheBackend, CacheEntry, CacheKey, CacheMode, CacheOptions, CachedAccount};
 
 use crypto::BlobKind;
 use lock::CacheLock;
@@ -285,6 +285,12 @@ impl TokenCache {
                 Ok(count)
             }
         }
+    }
+
+    /// Every readable entry without its refresh token.
+    pub fn accounts(&self) -> Result<Vec<CachedAccount>, CacheError> {
+        self.with_records(|loaded| Ok(loaded.records.accounts()))
+            .map(Option::unwrap_or_default)
     }
 
     /// The keys of all readable entries, sorted.

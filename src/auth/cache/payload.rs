@@ -4,7 +4,7 @@
 //! space: best effort.)
 
 use super::error::CacheError;
-use super::{CacheEntry, CacheKey};
+use super::{CacheEntry, CacheKey, CachedAccount};
 use chrono::{DateTime, Utc};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
@@ -59,6 +59,16 @@ impl Record {
         }
     }
 
+    pub fn to_account(&self) -> CachedAccount {
+        CachedAccount {
+            key: self.key.clone(),
+            username: self.username.clone(),
+            tenant_id: self.tenant_id.clone(),
+            object_id: self.object_id.clone(),
+            updated: self.updated,
+        }
+    }
+
     pub fn to_entry(&self) -> CacheEntry {
         CacheEntry {
             refresh_token: self.refresh_token.as_str().into(),
@@ -93,6 +103,10 @@ impl Records {
 
     pub fn len(&self) -> usize {
         self.0.len()
+    }
+
+    pub fn accounts(&self) -> Vec<CachedAccount> {
+        self.0.iter().map(Record::to_account).collect()
     }
 
     pub fn keys(&self) -> Vec<CacheKey> {

@@ -10,6 +10,11 @@ use std::path::PathBuf;
 pub struct CacheKey {
     /// Login host, e.g. "login.microsoftonline.com".
     pub cloud: String,
+    /// The endpoints the refresh token is bound to
+    /// ([`Endpoints::cache_partition`](crate::auth::cloud::Endpoints::cache_partition)): empty for
+    /// the cloud's own, which is also what entries written before this field existed mean.
+    #[serde(default)]
+    pub endpoints: String,
     /// Tenant id or "organizations".
     pub tenant: String,
     /// Home account id ("oid.tid") or UPN.
@@ -18,7 +23,7 @@ pub struct CacheKey {
 }
 
 impl CacheKey {
-    /// A normalized key.
+    /// A normalized key for the cloud's own endpoints (see [`CacheKey::bound_to`]).
     pub fn new(
         cloud: impl Into<String>,
         tenant: impl Into<String>,
@@ -27,9 +32,19 @@ impl CacheKey {
     ) -> CacheKey {
         CacheKey {
             cloud: cloud.into(),
+            endpoints: String::new(),
             tenant: tenant.into(),
             account: account.into(),
             client_id: client_id.into(),
+        }
+        .normalized()
+    }
+
+    /// The key bound to other endpoints than the cloud's own.
+    pub fn bound_to(self, endpoints: impl Into<String>) -> CacheKey {
+        CacheKey {
+            endpoints: endpoints.into(),
+            ..self
         }
         .normalized()
     }
@@ -40,11 +55,22 @@ impl CacheKey {
         let norm = |s: &str| s.trim().to_lowercase();
         CacheKey {
             cloud: norm(&self.cloud),
+            endpoints: norm(&self.endpoints),
             tenant: norm(&self.tenant),
             account: norm(&self.account),
             client_id: norm(&self.client_id),
         }
     }
+}
+
+/// A cached sign-in without its refresh token: for choosing what to load or remove, and reporting it.
+#[derive(Debug, Clone)]
+pub struct CachedAccount {
+    pub key: CacheKey,
+    pub username: String,
+    pub tenant_id: String,
+    pub object_id: String,
+    pub updated: DateTime<Utc>,
 }
 
 /// What is persisted per key. The refresh token is a secret: Debug prints `[REDACTED]` and it is
