@@ -1,5 +1,6 @@
 @{
-    RootModule           = 'PimRust.psm1'
+    # The compiled cmdlets (lib/PimRust.Commands.dll) are the module's code; importing runs its native-library check.
+    RootModule           = 'lib/PimRust.Commands.dll'
     ModuleVersion        = '0.1.0'
     GUID                 = '76038763-c100-4f6c-abb8-ca04d6731fb2'
     Author               = 'PimRust contributors'
@@ -9,8 +10,8 @@
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('PimRust.Format.ps1xml')
-    FunctionsToExport    = @('Connect-Pim', 'Disconnect-Pim', 'Get-PimContext', 'Get-PimEligibleRole', 'Get-PimActiveRole', 'Invoke-PimActivation', 'Invoke-PimDeactivation', 'Wait-PimRequest')
-    CmdletsToExport      = @()
+    FunctionsToExport    = @()
+    CmdletsToExport      = @('Connect-Pim', 'Disconnect-Pim', 'Get-PimContext', 'Get-PimEligibleRole', 'Get-PimActiveRole', 'Invoke-PimActivation', 'Invoke-PimDeactivation', 'Wait-PimRequest')
     VariablesToExport    = @()
     AliasesToExport      = @()
     PrivateData          = @{

@@ -36,3 +36,34 @@ function New-TestJwt {
     } | ConvertTo-Json -Compress
     '{0}.{1}.c2lnbmF0dXJlLXRoYXQtaXMtbm90LWNoZWNrZWQ' -f (& $encode '{"alg":"HS256","typ":"JWT"}'), (& $encode $payload)
 }
+
+function Invoke-FreshPwshWithin {
+    # Runs a script in a new non-interactive pwsh with no console input, killed after -TimeoutSec.
+    # Returns the merged output, the exit code, whether it timed out, and how long it ran.
+    param(
+        [Parameter(Mandatory)][string] $Script,
+        [int] $TimeoutSec = 60
+    )
+    $start = [System.Diagnostics.ProcessStartInfo]::new((Get-PwshPath))
+    foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', $Script) { $start.ArgumentList.Add($argument) }
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    $start.RedirectStandardInput = $true
+    $start.UseShellExecute = $false
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
+    $process = [System.Diagnostics.Process]::Start($start)
+    $process.StandardInput.Close()
+    $stdout = $process.StandardOutput.ReadToEndAsync()
+    $stderr = $process.StandardError.ReadToEndAsync()
+    $timedOut = -not $process.WaitForExit($TimeoutSec * 1000)
+    if ($timedOut) {
+        $process.Kill($true)
+        $process.WaitForExit()
+    }
+    [pscustomobject]@{
+        Output   = ($stdout.Result + $stderr.Result) -replace '\x1b\[[0-9;]*m', ''
+        ExitCode = $process.ExitCode
+        TimedOut = $timedOut
+        Elapsed  = $clock.Elapsed
+    }
+}

@@ -68,13 +68,19 @@ Describe 'Get-PimEligibleRole' {
 
     It 'renders a table with kind, name, scope, status, duration and requirements' {
         $table = $roles | Format-Table | Out-String -Width 200
-        $table | Should -Match 'Kind\s+RoleName\s+Scope\s+Status\s+MaxDuration\s+Requires'
+        $table | Should -Match 'Kind\s+Name\s+Scope\s+Status\s+Max\s+Requires'
         $table | Should -Match 'Platform Owners \(owner\)'
     }
 
     It 'completes -Name from the cached listing' {
         $completions = TabExpansion2 -inputScript 'Get-PimEligibleRole -Name Glo' -cursorColumn 29
         $completions.CompletionMatches.CompletionText | Should -Contain "'Global Reader'"
+    }
+
+    It 'completes -Scope from the cached listing' {
+        $line = 'Get-PimEligibleRole -Scope rg-w'
+        $completions = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        $completions.CompletionMatches.CompletionText | Should -Contain 'rg-web-dev'
     }
 
     It 'survives Out-GridView-style pass-through unchanged' {

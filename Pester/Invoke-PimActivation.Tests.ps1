@@ -115,7 +115,7 @@ Get-PimEligibleRole -Name 'Security Administrator' | Invoke-PimActivation -Justi
             $shell.Stop()
             $stopwatch.ElapsedMilliseconds | Should -BeLessThan 1000
             $shell.Commands.Clear()
-            $null = $shell.AddScript('& (Get-Module PimRust) { $s = Get-PimSession; "$($s.LiveOperations)/$($s.RunningOperations)" }')
+            $null = $shell.AddScript('$s = [PimRust.Commands.ModuleSession]::Current; "$($s.LiveOperations)/$($s.RunningOperations)"')
             ($shell.Invoke() | Select-Object -Last 1) | Should -Be '0/0'
         }
         finally {

@@ -1,8 +1,12 @@
 ﻿#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.5.0' }
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseDeclaredVarsMoreThanAssignments', '', Justification = 'Pester shares BeforeAll variables with the It blocks, which the analyzer cannot see.')]
+param()
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     Import-Module $ManifestPath -Force -ErrorAction Stop
+    # The module's diagnostic cmdlet (compiled, not exported): runs one native method as the cmdlets do.
+    $native = [System.Management.Automation.CmdletInfo]::new('Invoke-PimNativeOperation', [PimRust.Commands.InvokePimNativeOperationCommand])
 }
 
 AfterAll {
@@ -12,17 +16,14 @@ AfterAll {
 Describe 'Native operations through the module' {
     It 'round-trips non-ASCII text through sys.echo' {
         $text = 'Příliš žluťoučký kůň – 東京 – 🚀 "quoted" \ back'
-        $result = InModuleScope PimRust -Parameters @{ Text = $text } {
-            param($Text)
-            Invoke-PimNativeOperation -Method 'sys.echo' -Parameters @{ text = $Text }
-        }
+        $result = & $native -Method 'sys.echo' -Parameters @{ text = $text }
         $result.text | Should -BeExactly $text
     }
 
     It 'turns an error envelope into an ErrorRecord with a stable FullyQualifiedErrorId' {
         $record = $null
         try {
-            InModuleScope PimRust { Invoke-PimNativeOperation -Method 'pim.noSuchMethod' }
+            & $native -Method 'pim.noSuchMethod'
         }
         catch {
             $record = $_
@@ -34,16 +35,14 @@ Describe 'Native operations through the module' {
     }
 
     It 'maps invalid params to an InvalidArgument ErrorRecord' {
-        { InModuleScope PimRust { Invoke-PimNativeOperation -Method 'sys.sleep' -Parameters @{ ms = 'soon' } } } |
+        { & $native -Method 'sys.sleep' -Parameters @{ ms = 'soon' } } |
             Should -Throw -ErrorId 'PimRust.InvalidArgument*'
     }
 
     It 'shows native tracing on the debug stream with -Debug' {
-        $debug = InModuleScope PimRust {
-            Invoke-PimNativeOperation -Method 'sys.echo' -Parameters @{ a = 1 } -Debug 5>&1 |
-                Where-Object { $_ -is [System.Management.Automation.DebugRecord] }
-        }
-        ($debug.Message -join "`n") | Should -Match '\[native\] operation started'
+        $debug = & $native -Method 'sys.echo' -Parameters @{ a = 1 } -Debug 5>&1 |
+            Where-Object { $_ -is [System.Management.Automation.DebugRecord] }
+        ($debug.Message -join "`n") | Should -Match '(?m)^operation started'
     }
 
     It 'stops a running sys.sleep within half a second and leaves no native op running' {
@@ -51,7 +50,7 @@ Describe 'Native operations through the module' {
         $runspace.Open()
         $shell = [powershell]::Create($runspace)
         try {
-            $null = $shell.AddScript("Import-Module '$ManifestPath'; & (Get-Module PimRust) { Invoke-PimNativeOperation -Method 'sys.sleep' -Parameters @{ ms = 60000 } }")
+            $null = $shell.AddScript("Import-Module '$ManifestPath'; & ([System.Management.Automation.CmdletInfo]::new('Invoke-PimNativeOperation', [PimRust.Commands.InvokePimNativeOperationCommand])) -Method 'sys.sleep' -Parameters @{ ms = 60000 }")
             $async = $shell.BeginInvoke()
             Start-Sleep -Milliseconds 700
             $async.IsCompleted | Should -BeFalse
@@ -61,7 +60,7 @@ Describe 'Native operations through the module' {
             $stopwatch.ElapsedMilliseconds | Should -BeLessThan 500
 
             $shell.Commands.Clear()
-            $null = $shell.AddScript('& (Get-Module PimRust) { $s = Get-PimSession; "$($s.LiveOperations)/$($s.RunningOperations)" }')
+            $null = $shell.AddScript('$s = [PimRust.Commands.ModuleSession]::Current; "$($s.LiveOperations)/$($s.RunningOperations)"')
             $deadline = [datetime]::UtcNow.AddSeconds(2)
             do {
                 $counts = $shell.Invoke() | Select-Object -Last 1

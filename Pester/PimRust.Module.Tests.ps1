@@ -79,11 +79,12 @@ try { [PimRust.Interop.NativeLoader]::EnsureCompatible(99, 'x'); 'accepted' } ca
 
     It 'disposes the native session on Remove-Module' {
         $output = Invoke-FreshPwsh @"
-`$module = Import-Module '$ManifestPath' -PassThru -ErrorAction Stop
-`$session = & `$module { Get-PimSession }
+Import-Module '$ManifestPath' -ErrorAction Stop
+Get-PimContext | Out-Null
+`$session = [PimRust.Commands.ModuleSession]::Current
 Remove-Module PimRust
-`$session.IsDisposed
+"`$(`$null -ne `$session) `$(`$session.IsDisposed)"
 "@
-        ($output | Select-Object -Last 1) | Should -Be 'True'
+        ($output | Select-Object -Last 1) | Should -Be 'True True' -Because 'the first command created the native session, and Remove-Module disposed it'
     }
 }

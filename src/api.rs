@@ -65,11 +65,25 @@ impl ApiResponse {
 pub struct ApiClient {
     http: HttpClient,
     auth: Arc<Authenticator>,
+    /// Whether a sign-in (first use, expired refresh token, step-up) may prompt the user.
+    interactive: bool,
 }
 
 impl ApiClient {
     pub fn new(http: HttpClient, auth: Arc<Authenticator>) -> Self {
-        Self { http, auth }
+        Self {
+            http,
+            auth,
+            interactive: true,
+        }
+    }
+
+    /// This client for a call that may (or may not) prompt the user to sign in.
+    pub fn with_interactive(&self, interactive: bool) -> Self {
+        Self {
+            interactive,
+            ..self.clone()
+        }
     }
 
     pub fn auth(&self) -> &Authenticator {
@@ -86,7 +100,10 @@ impl ApiClient {
         events: &EventSink,
         build: impl Fn(&AccessToken) -> RequestBuilder,
     ) -> Result<ApiResponse, Error> {
-        let token = self.auth.access_token(resource, proactive_claims, events, true).await?;
+        let token = self
+            .auth
+            .access_token(resource, proactive_claims, events, self.interactive)
+            .await?;
         let response = self.send_once(&token, idempotency, &build).await?;
         if let Some(challenge) = response.claims_challenge() {
             tracing::info!(
@@ -98,13 +115,16 @@ impl ApiClient {
                 Some(first) => claims::combine(first, &challenge),
                 None => challenge,
             };
-            let stepped_up = self.auth.access_token(resource, Some(&merged), events, true).await?;
+            let stepped_up = self
+                .auth
+                .access_token(resource, Some(&merged), events, self.interactive)
+                .await?;
             return self.send_once(&stepped_up, idempotency, &build).await;
         }
         if response.status == StatusCode::UNAUTHORIZED && proactive_claims.is_none() {
             tracing::info!("{} rejected the access token; refreshing it once", resource.name());
             self.auth.invalidate(resource);
-            let fresh = self.auth.access_token(resource, None, events, true).await?;
+            let fresh = self.auth.access_token(resource, None, events, self.interactive).await?;
             return self.send_once(&fresh, idempotency, &build).await;
         }
         Ok(response)
@@ -116,17 +136,36 @@ impl ApiClient {
         idempotency: Idempotency,
         build: &impl Fn(&AccessToken) -> RequestBuilder,
     ) -> Result<ApiResponse, Error> {
-        let response = self.http.send(idempotency, || build(token)).await?;
+        let resource = token.resource;
+        let response = self
+            .http
+            .send(idempotency, || build(token))
+            .await
+            .map_err(|error| unavailable(resource, error))?;
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(|e| {
-            Error::service(
-                ErrorKind::Network,
-                "NetworkError",
-                format!("reading the service's answer failed: {e}"),
+            unavailable(
+                resource,
+                Error::service(
+                    ErrorKind::Network,
+                    "NetworkError",
+                    format!("reading the answer failed: {e}"),
+                ),
             )
         })?;
         Ok(ApiResponse { status, headers, body })
+    }
+}
+
+/// A transport failure that outlasted the retries means the service is unavailable; says which.
+fn unavailable(resource: Resource, error: Error) -> Error {
+    match error {
+        Error::Service(mut error) if error.kind == ErrorKind::Network => {
+            error.message = format!("{} is unavailable: {}", resource.name(), error.message);
+            Error::Service(error)
+        }
+        other => other,
     }
 }
 
@@ -146,8 +185,11 @@ impl ApiResponse {
             _ => ErrorKind::Service,
         };
         let text = if message.is_empty() { code.clone() } else { message };
-        let mut error = crate::error::ServiceError::new(kind, code, format!("{}: {text}", resource.name()))
-            .with_status(self.status.as_u16());
+        let text = match self.status.as_u16() {
+            status @ 502..=504 => format!("{} is unavailable (HTTP {status}): {text}", resource.name()),
+            _ => format!("{}: {text}", resource.name()),
+        };
+        let mut error = crate::error::ServiceError::new(kind, code, text).with_status(self.status.as_u16());
         error.retry_after = self
             .headers
             .get(reqwest::header::RETRY_AFTER)
@@ -209,7 +251,9 @@ fn check_next_link(resource: Resource, root: &Url, visited: &HashSet<String>, li
             format!(
                 "{} returned a next-page link ({}) {why}; the listing was stopped",
                 resource.name(),
-                without_secrets(link)
+                Url::parse(link)
+                    .map(|url| crate::redact::url_for_log(&url))
+                    .unwrap_or_else(|_| "not a valid URL".into())
             ),
         )
     };
@@ -227,18 +271,4 @@ fn check_next_link(resource: Resource, root: &Url, visited: &HashSet<String>, li
         return Err(refuse("PagingLoop", "that points to a page already fetched"));
     }
     Ok(link.to_string())
-}
-
-/// A link as scheme, host, port and path: no user info, query or fragment, which may carry secrets.
-fn without_secrets(link: &str) -> String {
-    match Url::parse(link) {
-        Ok(mut url) => {
-            let _ = url.set_username("");
-            let _ = url.set_password(None);
-            url.set_query(None);
-            url.set_fragment(None);
-            url.to_string()
-        }
-        Err(_) => "not a valid URL".to_string(),
-    }
 }

@@ -2,9 +2,11 @@
 //! `Retry-After`. What is retried depends on whether the request may be repeated safely: a 429/503 or
 //! a failed connect never reached the service's logic and is always retried; a 5xx or a broken
 //! connection after sending is retried only for idempotent requests (a write may have happened).
+//! Each completed attempt is logged at debug level (method, URL without query values, status,
+//! attempt, elapsed time), each retry decision at info level with its delay.
 
 use crate::error::{Error, ErrorKind};
-use crate::redact::redact;
+use crate::redact::{redact, url_for_log};
 use rand::Rng;
 use reqwest::{RequestBuilder, Response, StatusCode};
 use std::time::{Duration, Instant, SystemTime};
@@ -64,6 +66,7 @@ impl HttpClient {
     /// Sends the request built by `build` (called once per attempt), retrying as described above.
     /// Returns the last response whatever its status; only transport failures become errors.
     pub async fn send(&self, idempotency: Idempotency, build: impl Fn() -> RequestBuilder) -> Result<Response, Error> {
+        let max = self.retry.max_attempts;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -71,43 +74,61 @@ impl HttpClient {
                 .build()
                 .map_err(|e| Error::Internal(format!("invalid request: {e}")))?;
             let method = request.method().clone();
-            let target = redact(&format!("{}{}", request.url().path(), query_part(request.url()))).into_owned();
+            let url = url_for_log(request.url());
             let started = Instant::now();
             let outcome = self.inner.execute(request).await;
             let elapsed_ms = started.elapsed().as_millis() as u64;
-            let last = attempt >= self.retry.max_attempts;
+            let last = attempt >= max;
             match outcome {
                 Ok(response) => {
                     let status = response.status();
-                    tracing::debug!(%method, target = %target, status = status.as_u16(), attempt, elapsed_ms, "HTTP");
+                    tracing::debug!(
+                        %method, %url, status = status.as_u16(), attempt, elapsed_ms,
+                        "{method} {url}: {} in {elapsed_ms} ms (attempt {attempt} of {max})",
+                        status.as_u16()
+                    );
                     let retryable = status == StatusCode::TOO_MANY_REQUESTS
                         || status == StatusCode::SERVICE_UNAVAILABLE
                         || (idempotency == Idempotency::Idempotent && status.is_server_error());
                     if !retryable || last {
                         return Ok(response);
                     }
-                    let delay = match retry_after(&response) {
-                        Some(wait) if wait > self.retry.max_retry_after => return Ok(response),
-                        Some(wait) => wait,
-                        None => self.backoff(attempt),
+                    let (delay, why) = match retry_after(&response) {
+                        Some(wait) if wait > self.retry.max_retry_after => {
+                            tracing::debug!(
+                                "{method} {url}: not retried, Retry-After {} s is over the {} s limit",
+                                wait.as_secs(),
+                                self.retry.max_retry_after.as_secs()
+                            );
+                            return Ok(response);
+                        }
+                        Some(wait) => (wait, "Retry-After"),
+                        None => (self.backoff(attempt), "backoff"),
                     };
                     tracing::info!(
-                        "{} {target} answered {}; retrying in {} ms",
-                        method,
+                        "{method} {url}: {}; retry {} in {} ms ({why})",
                         status.as_u16(),
+                        attempt + 1,
                         delay.as_millis()
                     );
                     tokio::time::sleep(delay).await;
                 }
                 Err(error) => {
+                    let error = error.without_url(); // the URL is shown without its query values
                     let never_sent = error.is_connect();
-                    tracing::debug!(%method, target = %target, attempt, elapsed_ms, error = %error, "HTTP transport error");
+                    tracing::debug!(
+                        %method, %url, attempt, elapsed_ms,
+                        "{method} {url}: {} after {elapsed_ms} ms (attempt {attempt} of {max})",
+                        redact(&error.to_string())
+                    );
                     if last || !(never_sent || idempotency == Idempotency::Idempotent) {
-                        return Err(network_error(&method, &target, &error));
+                        return Err(network_error(&method, &url, &error));
                     }
                     let delay = self.backoff(attempt);
                     tracing::info!(
-                        "{method} {target} failed ({error}); retrying in {} ms",
+                        "{method} {url}: {}; retry {} in {} ms (backoff)",
+                        failure_kind(&error),
+                        attempt + 1,
                         delay.as_millis()
                     );
                     tokio::time::sleep(delay).await;
@@ -128,22 +149,21 @@ impl HttpClient {
     }
 }
 
-fn query_part(url: &url::Url) -> String {
-    url.query().map(|q| format!("?{q}")).unwrap_or_default()
-}
-
-fn network_error(method: &reqwest::Method, target: &str, error: &reqwest::Error) -> Error {
-    let what = if error.is_timeout() {
+fn failure_kind(error: &reqwest::Error) -> &'static str {
+    if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {
         "could not connect"
     } else {
-        "failed"
-    };
+        "the connection failed"
+    }
+}
+
+fn network_error(method: &reqwest::Method, url: &str, error: &reqwest::Error) -> Error {
     Error::service(
         ErrorKind::Network,
         "NetworkError",
-        format!("{method} {target} {what}: {}", redact(&error.to_string())),
+        format!("{method} {url} {}: {}", failure_kind(error), redact(&error.to_string())),
     )
 }
 

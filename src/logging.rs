@@ -1,6 +1,7 @@
 //! Per-operation capture of the core's `tracing` output. Each op runs under its own subscriber whose
 //! layer turns events into `{"event":"log"}` entries on that op's queue, redacted at the source, so a
 //! host shows exactly what the native side did for the command it ran (PowerShell: -Verbose/-Debug).
+//! The HTTP stack's connection-pool chatter is left out below trace level.
 //! `PIMRUST_LOG` (an env-filter directive) additionally mirrors everything to stderr for hosts that
 //! have no event loop.
 
@@ -11,6 +12,7 @@ use std::fmt::Write as _;
 use tracing::field::{Field, Visit};
 use tracing::level_filters::LevelFilter;
 use tracing::{Dispatch, Event, Subscriber};
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::{EnvFilter, Registry};
 
@@ -28,9 +30,27 @@ pub fn parse_level(text: &str) -> Option<LevelFilter> {
     }
 }
 
+/// The HTTP stack's own crates: their debug lines are connection-pool chatter, shown only at trace.
+const HTTP_STACK: [&str; 5] = ["hyper", "hyper_util", "reqwest", "h2", "rustls"];
+
+/// What an op at `level` captures: everything at that level, the HTTP stack's lines only at trace
+/// (below trace, at most its info and above).
+fn op_filter(level: LevelFilter) -> Targets {
+    let stack = if level == LevelFilter::TRACE {
+        level
+    } else {
+        level.min(LevelFilter::INFO)
+    };
+    HTTP_STACK
+        .iter()
+        .fold(Targets::new().with_default(level), |targets, crate_name| {
+            targets.with_target(*crate_name, stack)
+        })
+}
+
 /// Builds the subscriber one operation runs under.
 pub fn dispatch_for_op(events: EventSink, level: LevelFilter) -> Dispatch {
-    let queue = QueueLayer { events }.with_filter(level);
+    let queue = QueueLayer { events }.with_filter(op_filter(level));
     let stderr = std::env::var(LOG_ENV_VAR).ok().and_then(|directive| {
         let filter = EnvFilter::try_new(directive).ok()?;
         Some(

@@ -5,6 +5,7 @@
 use once_cell::sync::Lazy;
 use regex::Regex;
 use std::borrow::Cow;
+use url::Url;
 
 pub const REDACTED: &str = "[REDACTED]";
 
@@ -42,9 +43,55 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     out
 }
 
+/// Query parameters whose values logs and messages show: they never carry a secret.
+const SHOWN_QUERY_VALUES: [&str; 4] = ["api-version", "$expand", "$select", "$top"];
+
+/// A URL as logs and messages show it: scheme, host, port, path and the query's parameter names, with
+/// values only for the parameters above (`$filter`, `$skiptoken`, codes and the like become `...`);
+/// never user info or a fragment.
+pub fn url_for_log(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    let mut text = shown.to_string();
+    let query: Vec<String> = url
+        .query_pairs()
+        .map(
+            |(name, value)| match SHOWN_QUERY_VALUES.iter().any(|n| name.eq_ignore_ascii_case(n)) {
+                true => format!("{name}={value}"),
+                false => format!("{name}=..."),
+            },
+        )
+        .collect();
+    if !query.is_empty() {
+        text.push('?');
+        text.push_str(&query.join("&"));
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_for_logs_keep_parameter_names_but_not_their_values() {
+        let url = Url::parse(
+            "https://user:pw@management.azure.com/providers/x?api-version=2020-10-01&$filter=asTarget()&$skiptoken=S3CR3T#frag",
+        )
+        .unwrap();
+        assert_eq!(
+            url_for_log(&url),
+            "https://management.azure.com/providers/x?api-version=2020-10-01&$filter=...&$skiptoken=..."
+        );
+        let graph = Url::parse("https://graph.microsoft.com/v1.0/me?$expand=roleDefinition").unwrap();
+        assert_eq!(
+            url_for_log(&graph),
+            "https://graph.microsoft.com/v1.0/me?$expand=roleDefinition"
+        );
+    }
 
     #[test]
     fn redacts_jwts_bearer_headers_form_fields_and_json_fields() {

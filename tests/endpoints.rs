@@ -218,3 +218,50 @@ fn cache_entries_written_before_endpoint_binding_belong_to_production() {
         .unwrap();
     assert_ne!(keys[0].endpoints, sandbox.cache_partition());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn explicit_endpoint_params_work_and_a_graph_url_with_its_version_is_not_doubled() {
+    let emulator = support::sandbox::emulator(|_| {}).await;
+    let base = emulator.base_url();
+    let mut params = support::engine::passthrough(&emulator);
+    params["sandboxUrl"] = serde_json::Value::Null;
+    params["authorityUrl"] = base.clone().into();
+    params["graphUrl"] = format!("{base}/graph/v1.0").into();
+    params["armUrl"] = format!("{base}/arm").into();
+    tokio::task::spawn_blocking(move || {
+        use support::engine::{call, engine};
+        let engine = engine();
+        let (connected, _) = call(&engine, "auth.connect", params);
+        assert_eq!(connected["ok"], true, "{connected}");
+        let endpoints = &connected["data"]["endpoints"];
+        assert_eq!(endpoints["graph"], format!("{base}/graph"), "{endpoints}");
+        assert_eq!(endpoints["authority"], format!("{base}/"), "{endpoints}");
+        assert_eq!(endpoints["microsoftCloud"], false, "{endpoints}");
+        assert_eq!(
+            endpoints["overriddenRoots"],
+            json!(["authority", "graph", "arm"]),
+            "{endpoints}"
+        );
+        let (listed, _) = call(&engine, "pim.listEligible", json!({"kinds": ["DirectoryRole"]}));
+        assert_eq!(listed["ok"], true, "{listed}");
+        assert_eq!(listed["data"]["roles"].as_array().unwrap().len(), 7);
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn the_context_says_when_the_endpoints_are_microsoft_own() {
+    let options = ConnectOptions {
+        access_token: Some(jwt(GRAPH, json!({}))),
+        ..Default::default()
+    };
+    let context = authenticator(None)
+        .connect(options, &EventSink::buffered())
+        .await
+        .unwrap();
+    let endpoints = &context["endpoints"];
+    assert_eq!(endpoints["graph"], "https://graph.microsoft.com/", "{endpoints}");
+    assert_eq!(endpoints["microsoftCloud"], true, "{endpoints}");
+    assert_eq!(endpoints["overriddenRoots"], json!([]), "{endpoints}");
+}

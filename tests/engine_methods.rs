@@ -4,64 +4,11 @@
 
 mod support;
 
-use pimrust_core::{Engine, EngineConfig, OpId};
 use pimrust_emulator::{Resource, TokenSpec};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use support::sandbox::emulator;
-
-fn engine() -> Engine {
-    Engine::new(EngineConfig {
-        token_cache: Some("disabled".into()),
-        ..Default::default()
-    })
-    .unwrap()
-}
-
-/// Runs an op to the end; returns its envelope and every event text.
-fn run(engine: &Engine, op: OpId) -> (Value, Vec<String>) {
-    let mut events = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let finished = engine.wait(op, Duration::from_millis(100)).unwrap();
-        while let Some(event) = engine.next_event(op).unwrap() {
-            events.push(event);
-        }
-        if finished {
-            return (
-                serde_json::from_str(&engine.take_result(op).unwrap().unwrap()).unwrap(),
-                events,
-            );
-        }
-        assert!(Instant::now() < deadline, "op did not finish");
-    }
-}
-
-fn call(engine: &Engine, method: &str, params: Value) -> (Value, Vec<String>) {
-    let op = engine
-        .start(&json!({"method": method, "params": params, "logLevel": "trace"}).to_string())
-        .unwrap();
-    run(engine, op)
-}
-
-/// The fields of a listed role that `pim.activate` takes.
-fn target(role: &Value) -> Value {
-    let keys = [
-        "key",
-        "kind",
-        "roleName",
-        "roleDefinitionId",
-        "scope",
-        "principalId",
-        "groupId",
-        "accessId",
-        "directoryScopeId",
-        "eligibilityScheduleId",
-        "status",
-        "policy",
-    ];
-    Value::Object(keys.iter().map(|k| (k.to_string(), role[*k].clone())).collect())
-}
+use support::engine::*;
+use support::sandbox::{auto_approving_sandbox, device_code_sign_ins, emulator};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sign_in_list_activate_and_wait_through_the_engine_without_leaking_tokens() {
@@ -156,33 +103,6 @@ async fn sign_in_list_activate_and_wait_through_the_engine_without_leaking_token
             "a token payload leaked"
         );
     }
-}
-
-/// An engine whose sign-ins persist in a plaintext cache in `dir`.
-fn engine_with_cache(dir: &std::path::Path) -> Engine {
-    Engine::new(EngineConfig {
-        token_cache: Some("plaintextFile".into()),
-        token_cache_dir: Some(dir.to_path_buf()),
-        ..Default::default()
-    })
-    .unwrap()
-}
-
-/// The sandbox with device codes approved at the first poll.
-async fn auto_approving_sandbox() -> pimrust_emulator::RunningEmulator {
-    emulator(|scenario| {
-        scenario["settings"]["deviceCodeIntervalSec"] = 1.into();
-        scenario["settings"]["deviceCodeAutoApproveAfterSec"] = 0.into();
-    })
-    .await
-}
-
-fn device_code_sign_ins(emulator: &pimrust_emulator::RunningEmulator) -> usize {
-    emulator
-        .request_log()
-        .iter()
-        .filter(|e| e.path.ends_with("/oauth2/v2.0/devicecode"))
-        .count()
 }
 
 /// Connects a fresh engine (a new PowerShell process) to the sandbox and drops it.

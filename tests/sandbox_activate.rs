@@ -3,45 +3,14 @@
 
 mod support;
 
-use pimrust_core::api::ApiClient;
 use pimrust_core::events::EventSink;
-use pimrust_core::pim::activate::{self, ActivateParams, ActivationTarget};
+use pimrust_core::pim::activate::ActivateParams;
 use pimrust_core::pim::list::{self, ListOptions, PolicyCache};
-use pimrust_core::pim::model::EligibleRole;
 use pimrust_core::pim::outcome::{ActivationOutcome, OutcomeStatus};
-use pimrust_core::pim::wait::{self, WaitParams, WaitStatus, WaitTarget};
+use pimrust_core::pim::wait::{self, WaitStatus, WaitTarget};
 use pimrust_emulator::{Decision, FaultRule, RunningEmulator};
 use serde_json::json;
 use support::sandbox::*;
-
-async fn roles(api: &ApiClient) -> Vec<EligibleRole> {
-    list::eligible(
-        api,
-        &PolicyCache::default(),
-        &EventSink::buffered(),
-        &ListOptions::default(),
-    )
-    .await
-    .unwrap()
-    .roles
-}
-
-fn pick(roles: &[EligibleRole], names: &[&str]) -> Vec<ActivationTarget> {
-    names
-        .iter()
-        .map(|n| {
-            roles
-                .iter()
-                .find(|r| r.role_name == *n)
-                .unwrap_or_else(|| panic!("{n}"))
-                .into()
-        })
-        .collect()
-}
-
-async fn run(api: &ApiClient, params: ActivateParams) -> Vec<ActivationOutcome> {
-    activate::activate(api, &EventSink::buffered(), params).await.unwrap()
-}
 
 fn by_name<'a>(outcomes: &'a [ActivationOutcome], name: &str) -> &'a ActivationOutcome {
     outcomes.iter().find(|o| o.role_name == name).unwrap()
@@ -56,31 +25,6 @@ fn creates(emulator: &RunningEmulator) -> Vec<pimrust_emulator::LogEntry> {
                 || (e.method == "PUT" && e.path.contains("roleAssignmentScheduleRequests/"))
         })
         .collect()
-}
-
-async fn wait_for(api: &ApiClient, outcomes: &[ActivationOutcome]) -> Vec<pimrust_core::pim::wait::WaitResult> {
-    let requests = outcomes
-        .iter()
-        .filter(|o| o.request_id.is_some())
-        .map(|o| WaitTarget {
-            request_id: o.request_id.clone().unwrap(),
-            kind: o.kind,
-            key: o.key.clone(),
-            role_name: o.role_name.clone(),
-            deactivate: false,
-        })
-        .collect();
-    wait::wait(
-        api,
-        &EventSink::buffered(),
-        WaitParams {
-            requests,
-            timeout_sec: Some(20),
-            interval_sec: Some(0.2),
-        },
-    )
-    .await
-    .unwrap()
 }
 
 #[tokio::test]
@@ -213,17 +157,6 @@ async fn approvals_are_waited_for_and_denials_reported() {
         .decide_approval(outcomes[0].request_id.as_ref().unwrap(), Decision::Deny)
         .unwrap();
     assert_eq!(wait_for(&api, &outcomes).await[0].status, WaitStatus::Denied);
-}
-
-async fn emulator_with_manual_approval() -> RunningEmulator {
-    emulator(|scenario| {
-        for policy in scenario["policies"].as_array_mut().unwrap() {
-            if policy["approval"].is_object() {
-                policy["approval"]["autoDecisionAfterSec"] = serde_json::Value::Null;
-            }
-        }
-    })
-    .await
 }
 
 #[tokio::test]

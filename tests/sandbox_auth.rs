@@ -18,9 +18,15 @@ async fn browser_sign_in_round_trip_yields_graph_and_arm_tokens() {
     let browser = play_browser(events.clone());
     let context = auth.connect(browser_options(&emulator), &events).await.unwrap();
     assert_eq!(
+        context["tokens"].as_array().unwrap().len(),
+        1,
+        "connect signs in to Graph only"
+    );
+    auth.access_token(Resource::Arm, None, &events, true).await.unwrap();
+    assert_eq!(
         browser.await.unwrap(),
         2,
-        "one browser sign-in per app (Graph, then ARM)"
+        "one browser sign-in per app (Graph at connect, ARM when first needed)"
     );
     assert_eq!(context["account"], "adele@contoso.onmicrosoft.com");
     assert_eq!(context["tenantId"], emulator.tenant_id());
@@ -123,7 +129,7 @@ async fn the_first_call_signs_in_when_not_connected() {
         .unwrap_err();
     assert_eq!(
         refused.code(),
-        "NotConnected",
-        "without interaction allowed there is no silent sign-in"
+        "NonInteractiveSignInRequired",
+        "without interaction allowed and nothing cached there is no sign-in"
     );
 }

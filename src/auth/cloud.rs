@@ -139,11 +139,20 @@ impl Endpoints {
     /// issued for. Empty for the cloud's own endpoints (which is also what cache entries written
     /// before this binding existed mean); otherwise the authority, Graph and ARM roots.
     pub fn cache_partition(&self) -> String {
-        let roots = self.roots();
-        if roots.iter().all(|(_, url, own)| root_text(url) == root_text(own)) {
+        if self.overridden_roots().is_empty() {
             return String::new();
         }
-        roots.map(|(_, url, _)| root_text(url)).join(" ")
+        self.roots().map(|(_, url, _)| root_text(url)).join(" ")
+    }
+
+    /// The roots that are not the cloud's own (`authority`, `graph`, `arm`); none for Microsoft's
+    /// own endpoints (an override naming them does not count).
+    pub fn overridden_roots(&self) -> Vec<String> {
+        self.roots()
+            .iter()
+            .filter(|(_, url, own)| root_text(url) != root_text(own))
+            .map(|(name, _, _)| name.to_ascii_lowercase())
+            .collect()
     }
 
     /// `host[:port]` of the authority: the cloud part of a token-cache key.

@@ -33,6 +33,14 @@ pub enum BrowserMode {
     None,
 }
 
+/// Which sign-in a prompt is for, so that several prompts can be told apart: `(1 of 2: Microsoft
+/// Graph)` in front of the message, and the step as fields.
+pub struct PromptLabel {
+    pub step: u8,
+    pub steps: u8,
+    pub text: String,
+}
+
 /// Everything one interactive sign-in needs.
 pub struct SignIn<'a> {
     pub http: &'a HttpClient,
@@ -43,6 +51,7 @@ pub struct SignIn<'a> {
     /// The claims request (already merged with `cp1`).
     pub claims: &'a Value,
     pub login_hint: Option<&'a str>,
+    pub label: &'a PromptLabel,
     pub events: &'a EventSink,
     pub timeout: Duration,
 }
@@ -86,19 +95,12 @@ impl SignIn<'_> {
         }
         let (url, _) = request.url();
         let opened = mode == BrowserMode::System && open_browser(url.as_str()).await;
-        self.events.emit(
-            "browser",
-            json!({
-                "url": url.as_str(),
-                "opened": opened,
-                "resource": self.resource.name(),
-                "message": format!(
-                    "Sign in to {} in your browser{}.",
-                    self.resource.name(),
-                    if opened { "" } else { " (open the URL shown)" }
-                ),
-            }),
+        let message = format!(
+            "Sign in to {} in your browser{}.",
+            self.resource.name(),
+            if opened { "" } else { " (open the URL shown)" }
         );
+        self.prompt("browser", json!({"url": url.as_str(), "opened": opened}), &message);
         tracing::info!("waiting for the browser sign-in on {redirect_uri}");
         let callback = loopback
             .next()
@@ -141,16 +143,12 @@ impl SignIn<'_> {
                 device.verification_uri, device.user_code
             )
         });
-        self.events.emit(
-            "deviceCode",
-            json!({
-                "userCode": device.user_code,
-                "verificationUri": device.verification_uri,
-                "expiresInSec": expires_in.as_secs(),
-                "resource": self.resource.name(),
-                "message": message,
-            }),
-        );
+        let fields = json!({
+            "userCode": device.user_code,
+            "verificationUri": device.verification_uri,
+            "expiresInSec": expires_in.as_secs(),
+        });
+        self.prompt("deviceCode", fields, &message);
         let deadline = Instant::now() + expires_in;
         let mut interval = Duration::from_secs(device.interval.unwrap_or(5)).max(MIN_POLL_INTERVAL);
         loop {
@@ -172,6 +170,17 @@ impl SignIn<'_> {
                 ));
             }
         }
+    }
+
+    /// Emits a prompt event: its own `fields`, the resource and step, and the labelled message.
+    fn prompt(&self, event: &str, mut fields: Value, message: &str) {
+        let label = self.label;
+        fields["resource"] = json!(self.resource.name());
+        fields["step"] = json!(label.step);
+        fields["steps"] = json!(label.steps);
+        fields["label"] = json!(label.text);
+        fields["message"] = json!(format!("{} {message}", label.text));
+        self.events.emit(event, fields);
     }
 
     async fn redeem(&self, grant: Grant<'_>) -> Result<Tokens, RedeemError> {

@@ -61,6 +61,17 @@ fn parse_url(text: &str, what: &str) -> Result<Url, Error> {
     }
 }
 
+/// Graph's root without the `/v1.0` an override may end in: requests add the version themselves.
+fn without_graph_version(graph: &Url) -> Result<Url, Error> {
+    let text = root_text(graph);
+    match text.len().checked_sub("/v1.0".len()) {
+        Some(cut) if text.is_char_boundary(cut) && text[cut..].eq_ignore_ascii_case("/v1.0") => {
+            parse_url(&text[..cut], "Graph URL")
+        }
+        _ => Ok(graph.clone()),
+    }
+}
+
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
@@ -97,6 +108,7 @@ impl Endpoints {
                 self.overridden = true;
             }
         }
+        self.graph = without_graph_version(&self.graph)?;
         match self.partial_override() {
             Some(partial) if !overrides.allow_partial_override => Err(Error::InvalidArgument(format!(
                 "{partial}. Override all three (sandboxUrl or PIMRUST_SANDBOX_URL; or authorityUrl, graphUrl \
@@ -197,6 +209,31 @@ mod tests {
     }
 
     #[test]
+    fn a_graph_override_may_end_in_the_version_segment() {
+        for graph in [
+            "https://graph.example/v1.0",
+            "https://graph.example/V1.0/",
+            "https://graph.example",
+        ] {
+            let overrides = EndpointOverrides {
+                sandbox_url: Some("https://sandbox.example".into()),
+                graph_url: Some(graph.into()),
+                ..Default::default()
+            };
+            let endpoints = Endpoints::for_cloud(Cloud::Global).with_overrides(&overrides).unwrap();
+            assert_eq!(endpoints.graph.as_str(), "https://graph.example/", "{graph}");
+        }
+        let sandbox = EndpointOverrides {
+            sandbox_url: Some("http://127.0.0.1:4000".into()),
+            graph_url: Some("http://127.0.0.1:4000/graph/v1.0".into()),
+            ..Default::default()
+        };
+        let endpoints = Endpoints::for_cloud(Cloud::Global).with_overrides(&sandbox).unwrap();
+        assert_eq!(endpoints.graph.as_str(), "http://127.0.0.1:4000/graph");
+        assert_eq!(endpoints.overridden_roots(), ["authority", "graph", "arm"]);
+    }
+
+    #[test]
     fn overriding_a_root_with_the_cloud_own_is_not_partial() {
         let overrides = EndpointOverrides {
             graph_url: Some("https://graph.microsoft.com/".into()),
@@ -205,5 +242,6 @@ mod tests {
         let endpoints = Endpoints::for_cloud(Cloud::Global).with_overrides(&overrides).unwrap();
         assert_eq!(endpoints.partial_override(), None);
         assert_eq!(endpoints.cache_partition(), "");
+        assert!(endpoints.overridden_roots().is_empty());
     }
 }

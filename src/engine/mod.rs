@@ -187,8 +187,8 @@ impl Engine {
                 Err(error) => Err(error),
                 Ok(req) => {
                     tracing::debug!(op = id, method = %req.method, "operation started");
-                    let context = methods::Context { session, events };
-                    let work = AssertUnwindSafe(methods::dispatch(context, req.method, req.params)).catch_unwind();
+                    let work =
+                        AssertUnwindSafe(methods::dispatch(session, events, req.method, req.params)).catch_unwind();
                     tokio::select! {
                         biased;
                         _ = op.cancel.cancelled() => Err(Error::Cancelled),

@@ -4,18 +4,59 @@ mod auth;
 mod pim;
 mod sys;
 
+use crate::api::ApiClient;
+use crate::auth::session::ConnectOptions;
 use crate::error::Error;
 use crate::events::EventSink;
 use crate::session::Session;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
 
-/// What a running method can reach: the client's shared session and its event queue. (Methods need
-/// no token of their own: the engine drops a cancelled method at its next await.)
+/// What a running method can reach: the client's shared session, its event queue and how it may
+/// sign in. (Methods need no token of their own: the engine drops a cancelled method at its next
+/// await.)
 pub(crate) struct Context {
     pub session: Arc<Session>,
     pub events: EventSink,
+    pub sign_in: SignInOptions,
+}
+
+/// How a `pim.*` method may sign in, given next to its own params: `interactive` (default true;
+/// `false` never prompts) and `connect` (the connect options to use if the client is not connected
+/// yet; default: the defaults and the `PIMRUST_*` environment variables).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct SignInOptions {
+    interactive: Option<bool>,
+    connect: Option<ConnectOptions>,
+}
+
+impl SignInOptions {
+    /// Takes these options out of a method's params, leaving the method's own.
+    fn take_from(params: &mut Value) -> Result<Self, Error> {
+        let Some(fields) = params.as_object_mut() else {
+            return Ok(Self::default());
+        };
+        let taken: serde_json::Map<String, Value> = ["interactive", "connect"]
+            .into_iter()
+            .filter_map(|name| fields.remove(name).map(|value| (name.to_string(), value)))
+            .collect();
+        serde_json::from_value(Value::Object(taken)).map_err(Error::invalid_params)
+    }
+}
+
+impl Context {
+    /// The API client for this call, connected first if the client is not connected yet.
+    pub async fn api(&self) -> Result<ApiClient, Error> {
+        let interactive = self.sign_in.interactive.unwrap_or(true);
+        self.session
+            .auth
+            .connect_on_first_use(self.sign_in.connect.clone(), interactive, &self.events)
+            .await?;
+        Ok(self.session.api.with_interactive(interactive))
+    }
 }
 
 pub const METHODS: &[&str] = &[
@@ -26,7 +67,22 @@ pub const METHODS: &[&str] = &[
     "auth.context",
 ];
 
-pub(crate) async fn dispatch(context: Context, method: String, params: Value) -> Result<Value, Error> {
+pub(crate) async fn dispatch(
+    session: Arc<Session>,
+    events: EventSink,
+    method: String,
+    mut params: Value,
+) -> Result<Value, Error> {
+    let sign_in = if method.starts_with("pim.") {
+        SignInOptions::take_from(&mut params)?
+    } else {
+        SignInOptions::default()
+    };
+    let context = Context {
+        session,
+        events,
+        sign_in,
+    };
     match method.as_str() {
         "sys.echo" => Ok(sys::echo(params)),
         "sys.sleep" => sys::sleep(&context, parse(params)?).await,

@@ -1,37 +1,40 @@
-//! `pim.listEligible` and `pim.listActive`.
+//! `pim.listEligible`, `pim.listActive`, `pim.activate`, `pim.wait`, `pim.cancel`. Each connects on
+//! first use (see [`Context::api`]).
 
 use super::Context;
 use crate::error::Error;
+use crate::pim::activate::{self, ActivateParams};
 use crate::pim::list::{self, ListOptions};
+use crate::pim::wait::{self, CancelParams, WaitParams};
+use serde::Serialize;
 use serde_json::Value;
 
+fn to_json(value: impl Serialize) -> Result<Value, Error> {
+    serde_json::to_value(value).map_err(|e| Error::Internal(e.to_string()))
+}
+
 pub(super) async fn list_eligible(context: &Context, options: ListOptions) -> Result<Value, Error> {
-    let listing = list::eligible(
-        &context.session.api,
-        &context.session.policies,
-        &context.events,
-        &options,
-    )
-    .await?;
-    serde_json::to_value(listing).map_err(|e| Error::Internal(e.to_string()))
+    let api = context.api().await?;
+    to_json(list::eligible(&api, &context.session.policies, &context.events, &options).await?)
 }
 
 pub(super) async fn list_active(context: &Context, options: ListOptions) -> Result<Value, Error> {
-    let listing = list::active(&context.session.api, &context.events, &options).await?;
-    serde_json::to_value(listing).map_err(|e| Error::Internal(e.to_string()))
+    let api = context.api().await?;
+    to_json(list::active(&api, &context.events, &options).await?)
 }
 
-pub(super) async fn activate(context: &Context, params: crate::pim::activate::ActivateParams) -> Result<Value, Error> {
-    let outcomes = crate::pim::activate::activate(&context.session.api, &context.events, params).await?;
-    serde_json::to_value(outcomes).map_err(|e| Error::Internal(e.to_string()))
+pub(super) async fn activate(context: &Context, params: ActivateParams) -> Result<Value, Error> {
+    let api = context.api().await?;
+    to_json(activate::activate(&api, &context.events, params).await?)
 }
 
-pub(super) async fn wait(context: &Context, params: crate::pim::wait::WaitParams) -> Result<Value, Error> {
-    crate::pim::wait::validate(&params)?;
-    let results = crate::pim::wait::wait(&context.session.api, &context.events, params).await?;
-    serde_json::to_value(results).map_err(|e| Error::Internal(e.to_string()))
+pub(super) async fn wait(context: &Context, params: WaitParams) -> Result<Value, Error> {
+    wait::validate(&params)?;
+    let api = context.api().await?;
+    to_json(wait::wait(&api, &context.events, params).await?)
 }
 
-pub(super) async fn cancel(context: &Context, params: crate::pim::wait::CancelParams) -> Result<Value, Error> {
-    crate::pim::wait::cancel(&context.session.api, &context.events, params).await
+pub(super) async fn cancel(context: &Context, params: CancelParams) -> Result<Value, Error> {
+    let api = context.api().await?;
+    wait::cancel(&api, &context.events, params).await
 }

@@ -6,7 +6,7 @@
 
 use super::duration;
 use super::model::{ActivationPolicy, Kind, RoleStatus};
-use super::outcome::{ActivationOutcome, OutcomeStatus, from_error_response, from_request};
+use super::outcome::{ActivationOutcome, from_error_response, from_request};
 use super::requests::{self, RequestOptions, RequestRef};
 use crate::api::ApiClient;
 use crate::auth::claims;
@@ -185,16 +185,13 @@ fn preflight(
     if policy.requires_justification == Some(true) && blank(&params.justification) {
         return Err(fail(
             "JustificationRequired",
-            format!("{} requires a justification; pass -Justification.", target.role_name),
+            "a justification is required; pass -Justification.".into(),
         ));
     }
     if policy.requires_ticket == Some(true) && (blank(&params.ticket_number) || blank(&params.ticket_system)) {
         return Err(fail(
             "TicketRequired",
-            format!(
-                "{} requires ticket information; pass -TicketNumber and -TicketSystem.",
-                target.role_name
-            ),
+            "ticket information is required; pass -TicketNumber and -TicketSystem.".into(),
         ));
     }
     let maximum = match policy.max_duration.as_deref().map(duration::parse) {
@@ -206,8 +203,7 @@ fn preflight(
             return Err(fail(
                 "DurationTooLong",
                 format!(
-                    "{} may be active for at most {}; {} was requested. Use -Duration {} or -Duration Max.",
-                    target.role_name,
+                    "the role may be active for at most {}; {} was requested. Use -Duration {} or -Duration Max.",
                     duration::human(max),
                     duration::human(wanted),
                     duration::format(max)
@@ -217,10 +213,7 @@ fn preflight(
         (Requested::Exactly(wanted), _) => wanted,
         (Requested::Max, Some(max)) => max,
         (Requested::Max, None) => {
-            warnings.push(format!(
-                "the maximum duration of {} is unknown; requesting 1h",
-                target.role_name
-            ));
+            warnings.push("the role's maximum duration is unknown; requesting 1h".into());
             DEFAULT_DURATION
         }
         (Requested::Default, Some(max)) => DEFAULT_DURATION.min(max),
@@ -277,7 +270,7 @@ async fn submit(api: &ApiClient, events: &EventSink, plan: Plan, options: Reques
         }
     }
     let mut outcome = match result {
-        Ok(Answer::Accepted(body)) => from_request(target, &body, options.deactivate, options.validate_only, &request),
+        Ok(Answer::Accepted(body)) => from_request(target, &body, options.deactivate, options.validate_only),
         Ok(Answer::Refused(response)) => {
             from_error_response(api, events, target, &response, resource, options.deactivate, &request).await
         }
@@ -333,14 +326,6 @@ async fn send(
     } else {
         Answer::Refused(response)
     })
-}
-
-/// Outcome statuses that end a role's activation.
-pub fn is_pending(status: OutcomeStatus) -> bool {
-    matches!(
-        status,
-        OutcomeStatus::PendingApproval | OutcomeStatus::PendingProvisioning | OutcomeStatus::Scheduled
-    )
 }
 
 impl From<&super::model::EligibleRole> for ActivationTarget {

@@ -71,17 +71,10 @@ async fn all_of(api: &ApiClient, events: &EventSink, kind: Kind) -> (Kind, Resul
     (kind, eligible.and_then(|e| active.map(|a| (e, a, pending))))
 }
 
-fn is_pending_activation(request: &serde_json::Value) -> bool {
-    let status = super::requests::request_status(request);
-    let action = request["action"]
-        .as_str()
-        .or(request["properties"]["requestType"].as_str())
-        .unwrap_or_default();
-    action.eq_ignore_ascii_case("selfActivate") && (status.starts_with("Pending") || status == "Granted")
-}
-
+/// A kind that could not be listed. Reported in the listing's `failures` only (the host shows each
+/// once), so the log line is debug-level.
 fn failure(kind: Kind, error: &Error) -> KindFailure {
-    tracing::warn!("{kind:?} roles could not be listed: {error}");
+    tracing::debug!("{kind:?} roles could not be listed: {error}");
     KindFailure {
         kind,
         code: error.code().to_string(),
@@ -106,7 +99,10 @@ pub async fn eligible(
         match result {
             Ok((eligible, active, requests)) => {
                 let active: HashMap<&str, &EligibleRole> = active.iter().map(|r| (r.key.as_str(), r)).collect();
-                let pending: Vec<&serde_json::Value> = requests.iter().filter(|r| is_pending_activation(r)).collect();
+                let pending: Vec<&serde_json::Value> = requests
+                    .iter()
+                    .filter(|r| super::requests::is_activation_in_progress(r))
+                    .collect();
                 roles.extend(eligible.into_iter().map(|mut role| {
                     if let Some(instance) = active.get(role.key.as_str()) {
                         role.status = RoleStatus::Active;

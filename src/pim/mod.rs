@@ -3,6 +3,7 @@
 
 pub mod activate;
 pub mod arm;
+pub mod cancel;
 pub mod duration;
 pub mod graph;
 pub mod list;
@@ -10,4 +11,5 @@ pub mod model;
 pub mod outcome;
 pub mod requests;
 pub mod rules;
+pub mod status;
 pub mod wait;

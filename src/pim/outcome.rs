@@ -5,6 +5,7 @@
 use super::activate::ActivationTarget;
 use super::model::Kind;
 use super::requests::{self, RequestRef};
+use super::status::{self, RequestState};
 use crate::api::{ApiClient, ApiResponse};
 use crate::auth::cloud::Resource;
 use crate::error::{Error, ErrorKind};
@@ -110,30 +111,15 @@ impl ActivationOutcome {
     }
 }
 
-/// Maps the service's status word.
-pub fn status_of(service_status: &str, deactivate: bool, start: Option<DateTime<Utc>>) -> OutcomeStatus {
-    match service_status {
-        "Provisioned" if deactivate => OutcomeStatus::Deactivated,
-        "Revoked" => OutcomeStatus::Deactivated,
-        "Provisioned" => OutcomeStatus::Activated,
-        "Granted" | "ScheduleCreated" | "PendingScheduleCreation"
-            if start.is_some_and(|s| s > Utc::now() + chrono::Duration::minutes(1)) =>
-        {
-            OutcomeStatus::Scheduled
-        }
-        "PendingApproval" | "PendingAdminDecision" | "PendingEvaluation" | "PendingApprovalProvisioning" => {
-            OutcomeStatus::PendingApproval
-        }
-        "Granted"
-        | "PendingProvisioning"
-        | "PendingScheduleCreation"
-        | "ScheduleCreated"
-        | "Accepted"
-        | "ProvisioningStarted"
-        | "AdminApproved"
-        | "PendingExternalProvisioning"
-        | "PendingRevocation" => OutcomeStatus::PendingProvisioning,
-        _ => OutcomeStatus::Failed,
+/// What an outcome says for a request in `state`; `None` for the states that are failures.
+fn outcome_status(state: RequestState) -> Option<OutcomeStatus> {
+    match state {
+        RequestState::PendingApproval => Some(OutcomeStatus::PendingApproval),
+        RequestState::Provisioning => Some(OutcomeStatus::PendingProvisioning),
+        RequestState::Scheduled => Some(OutcomeStatus::Scheduled),
+        RequestState::Provisioned => Some(OutcomeStatus::Activated),
+        RequestState::Deactivated => Some(OutcomeStatus::Deactivated),
+        RequestState::Denied | RequestState::Canceled | RequestState::Failed => None,
     }
 }
 
@@ -143,37 +129,28 @@ pub fn from_request(
     body: &Value,
     deactivate: bool,
     validate_only: bool,
-    request: &RequestRef,
 ) -> ActivationOutcome {
-    let arm = request.resource == Resource::Arm;
-    let fields = if arm { &body["properties"] } else { body };
-    let service_status = fields["status"].as_str().unwrap_or_default().to_string();
-    let schedule = &fields["scheduleInfo"];
-    let start = schedule["startDateTime"]
-        .as_str()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc));
-    let length = schedule["expiration"]["duration"]
+    let service_status = requests::request_status(body).to_string();
+    let start = requests::request_start(body);
+    let length = requests::request_fields(body)["scheduleInfo"]["expiration"]["duration"]
         .as_str()
         .and_then(|d| super::duration::parse(d).ok());
-    let status = if validate_only {
-        OutcomeStatus::Validated
-    } else {
-        match status_of(&service_status, deactivate, start) {
-            OutcomeStatus::Failed => {
-                let mut failed = ActivationOutcome::failed(
-                    target,
-                    ErrorKind::Service,
-                    &service_status,
-                    format!("the request for {} ended as {service_status}", target.role_name),
-                    None,
-                    Vec::new(),
-                );
-                failed.request_id = body["id"].as_str().map(str::to_string);
-                failed.request_status = Some(service_status);
-                return failed;
-            }
-            other => other,
+    let state = status::request_state(&service_status, deactivate, start, Utc::now());
+    let status = match outcome_status(state) {
+        _ if validate_only => OutcomeStatus::Validated,
+        Some(status) => status,
+        None => {
+            let mut failed = ActivationOutcome::failed(
+                target,
+                ErrorKind::Service,
+                &service_status,
+                format!("the request ended as {service_status}"),
+                None,
+                Vec::new(),
+            );
+            failed.request_id = body["id"].as_str().map(str::to_string);
+            failed.request_status = Some(service_status);
+            return failed;
         }
     };
     let mut outcome = ActivationOutcome::new(target, status);
@@ -209,17 +186,18 @@ pub fn failed_rules(message: &str) -> Vec<String> {
         .collect()
 }
 
-fn explain(rule: &str, role: &str) -> String {
+/// What a failed rule asks of the user. Like every per-role message, without the role's name: the
+/// host shows it in front.
+fn explain(rule: &str) -> String {
     match rule {
-        "ExpirationRule" => format!("the requested duration exceeds {role}'s maximum (use -Duration Max)"),
-        "JustificationRule" => format!("{role} requires a justification (-Justification)"),
-        "TicketingRule" => format!("{role} requires ticket information (-TicketNumber and -TicketSystem)"),
+        "ExpirationRule" => "the requested duration exceeds the role's maximum (use -Duration Max)".into(),
+        "JustificationRule" => "a justification is required (-Justification)".into(),
+        "TicketingRule" => "ticket information is required (-TicketNumber and -TicketSystem)".into(),
         "MfaRule" => {
-            "this session has not completed multi-factor authentication; run Connect-Pim -Force and complete MFA"
-                .to_string()
+            "this session has not completed multi-factor authentication; run Connect-Pim -Force and complete MFA".into()
         }
         "EligibilityRule" => {
-            format!("you are not (or no longer) eligible for {role} at this scope; refresh with Get-PimEligibleRole")
+            "you are not (or no longer) eligible for this role at this scope; refresh with Get-PimEligibleRole".into()
         }
         other => format!("policy rule {other} failed"),
     }
@@ -239,12 +217,11 @@ pub async fn from_error_response(
     let Some((code, message)) = response.error_code_and_message() else {
         return ActivationOutcome::from_error(target, &response.into_error(resource), Vec::new());
     };
-    let role = &target.role_name;
     match code.as_str() {
         "RoleAssignmentRequestExists" if request.resource == Resource::Arm => {
             // This request's own name already exists: an earlier send of it went through.
             match requests::read_back(api, events, request).await {
-                Some(body) => from_request(target, &body, deactivate, false, request),
+                Some(body) => from_request(target, &body, deactivate, false),
                 None => ActivationOutcome::already_active(target),
             }
         }
@@ -253,10 +230,11 @@ pub async fn from_error_response(
         }
         "PendingRoleAssignmentRequest" => match requests::find_pending(api, events, target).await {
             Ok(Some(pending)) => {
-                let mut outcome = from_request(target, &pending, deactivate, false, request);
-                outcome
-                    .warnings
-                    .push("a request for this role was already pending; attached to it".into());
+                let mut outcome = from_request(target, &pending, deactivate, false);
+                let status = requests::request_status(&pending);
+                outcome.warnings.push(format!(
+                    "a request for this role was already on its way ({status}); attached to it"
+                ));
                 outcome
             }
             _ => {
@@ -269,11 +247,11 @@ pub async fn from_error_response(
         },
         "RoleAssignmentRequestPolicyValidationFailed" => {
             let rules = failed_rules(&message);
-            let explained: Vec<String> = rules.iter().map(|r| explain(r, role)).collect();
+            let explained: Vec<String> = rules.iter().map(|r| explain(r)).collect();
             let text = if explained.is_empty() {
                 message.clone()
             } else {
-                format!("{}: {}", role, explained.join("; "))
+                explained.join("; ")
             };
             ActivationOutcome::failed(target, ErrorKind::PolicyViolation, &code, text, Some(status), rules)
         }
@@ -281,9 +259,8 @@ pub async fn from_error_response(
             target,
             ErrorKind::PolicyViolation,
             &code,
-            format!(
-                "{role} can be deactivated only after it has been active for 5 minutes; try again in a few minutes"
-            ),
+            "the role can be deactivated only after it has been active for 5 minutes; try again in a few minutes"
+                .into(),
             Some(status),
             Vec::new(),
         ),
@@ -291,7 +268,7 @@ pub async fn from_error_response(
             target,
             ErrorKind::Service,
             &code,
-            format!("{role} is not active at this scope (or the activation has not propagated yet)"),
+            "the role is not active at this scope (or the activation has not propagated yet)".into(),
             Some(status),
             Vec::new(),
         ),
@@ -299,7 +276,7 @@ pub async fn from_error_response(
             target,
             ErrorKind::InteractionRequired,
             code,
-            format!("{role} requires a Conditional Access authentication context that this sign-in could not satisfy"),
+            "the role requires a Conditional Access authentication context that this sign-in could not satisfy".into(),
             Some(status),
             Vec::new(),
         ),
@@ -322,28 +299,5 @@ mod tests {
             ["MfaRule"]
         );
         assert!(failed_rules("something else").is_empty());
-    }
-
-    #[test]
-    fn maps_service_statuses() {
-        assert_eq!(status_of("Provisioned", false, None), OutcomeStatus::Activated);
-        assert_eq!(
-            status_of("PendingApproval", false, None),
-            OutcomeStatus::PendingApproval
-        );
-        assert_eq!(
-            status_of("PendingEvaluation", false, None),
-            OutcomeStatus::PendingApproval
-        );
-        assert_eq!(
-            status_of("PendingProvisioning", false, None),
-            OutcomeStatus::PendingProvisioning
-        );
-        assert_eq!(
-            status_of("Granted", false, Some(Utc::now() + chrono::Duration::hours(2))),
-            OutcomeStatus::Scheduled
-        );
-        assert_eq!(status_of("Revoked", true, None), OutcomeStatus::Deactivated);
-        assert_eq!(status_of("Denied", false, None), OutcomeStatus::Failed);
     }
 }

@@ -5,11 +5,13 @@ use super::activate::{ActivationTarget, Answer};
 use super::arm::API_VERSION;
 use super::duration;
 use super::model::Kind;
+use super::status::{self, RequestState};
 use crate::api::ApiClient;
 use crate::auth::cloud::Resource;
 use crate::error::Error;
 use crate::events::EventSink;
 use chrono::{DateTime, Utc};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 
@@ -36,11 +38,11 @@ fn graph_base(api: &ApiClient) -> Result<String, Error> {
     ))
 }
 
-fn arm_base(api: &ApiClient) -> Result<String, Error> {
+pub(super) fn arm_base(api: &ApiClient) -> Result<String, Error> {
     Ok(api.auth().endpoints()?.arm.as_str().trim_end_matches('/').to_string())
 }
 
-fn graph_collection(api: &ApiClient, kind: Kind) -> Result<String, Error> {
+pub(super) fn graph_collection(api: &ApiClient, kind: Kind) -> Result<String, Error> {
     let path = match kind {
         Kind::Group => "/identityGovernance/privilegedAccess/group/assignmentScheduleRequests",
         _ => "/roleManagement/directory/roleAssignmentScheduleRequests",
@@ -191,24 +193,47 @@ pub fn same_role(target: &ActivationTarget, request: &Value) -> bool {
     }
 }
 
+/// A request's own fields: Graph's top level, or ARM's `properties`.
+pub fn request_fields(request: &Value) -> &Value {
+    if request["properties"].is_object() {
+        &request["properties"]
+    } else {
+        request
+    }
+}
+
 pub fn request_status(request: &Value) -> &str {
-    request["status"]
-        .as_str()
-        .or(request["properties"]["status"].as_str())
-        .unwrap_or_default()
+    request_fields(request)["status"].as_str().unwrap_or_default()
 }
 
 fn request_action(request: &Value) -> &str {
-    request["action"]
+    let fields = request_fields(request);
+    fields["action"]
         .as_str()
-        .or(request["properties"]["requestType"].as_str())
+        .or(fields["requestType"].as_str())
         .unwrap_or_default()
 }
 
+/// When the requested activation starts.
+pub fn request_start(request: &Value) -> Option<DateTime<Utc>> {
+    let text = request_fields(request)["scheduleInfo"]["startDateTime"].as_str()?;
+    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
+}
+
+/// Where a listed or returned request stands (see [`status`](super::status)).
+pub fn request_state(request: &Value) -> RequestState {
+    let deactivate = request_action(request).eq_ignore_ascii_case("selfDeactivate");
+    status::request_state(request_status(request), deactivate, request_start(request), Utc::now())
+}
+
+/// Whether a listed request activates a role and is still on its way.
+pub fn is_activation_in_progress(request: &Value) -> bool {
+    request_action(request).eq_ignore_ascii_case("selfActivate") && request_state(request).in_progress()
+}
+
 fn created(request: &Value) -> Option<DateTime<Utc>> {
-    let text = request["createdDateTime"]
-        .as_str()
-        .or(request["properties"]["createdOn"].as_str())?;
+    let fields = request_fields(request);
+    let text = fields["createdDateTime"].as_str().or(fields["createdOn"].as_str())?;
     DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
 }
 
@@ -262,6 +287,33 @@ pub async fn find_pending(
     Ok(my_requests(api, events, target.kind)
         .await?
         .into_iter()
-        .filter(|r| same_role(target, r) && request_status(r).starts_with("Pending"))
+        .filter(|r| same_role(target, r) && request_state(r).in_progress())
         .max_by_key(created))
+}
+
+/// One of my requests by its id (Graph: the request id; ARM: its resource id); `None` when the
+/// service does not know it.
+pub async fn fetch(api: &ApiClient, events: &EventSink, kind: Kind, request_id: &str) -> Result<Option<Value>, Error> {
+    let (resource, url) = match kind {
+        Kind::AzureResource if !request_id.starts_with('/') => return Ok(None),
+        Kind::AzureResource => (
+            Resource::Arm,
+            format!("{}{request_id}?api-version={API_VERSION}", arm_base(api)?),
+        ),
+        _ => {
+            let id = utf8_percent_encode(request_id, NON_ALPHANUMERIC);
+            (Resource::Graph, format!("{}/{id}", graph_collection(api, kind)?))
+        }
+    };
+    let client = api.http().inner().clone();
+    let response = api
+        .send(resource, crate::http::Idempotency::Idempotent, None, events, |token| {
+            client.get(&url).header("authorization", token.authorization())
+        })
+        .await?;
+    match response.status.as_u16() {
+        404 => Ok(None),
+        _ if response.status.is_success() => Ok(response.json()),
+        _ => Err(response.into_error(resource)),
+    }
 }

@@ -1,9 +1,15 @@
 //! Waiting for requests until access is real: per interval one list of my requests per surface (not
 //! one call per request), then one list of active instances per surface to confirm that provisioned
-//! requests really show up as active. Every request ends in a final state or `TimedOut`.
+//! requests really show up as active. A request missing from its surface's list is looked up by id,
+//! so an id the service does not know ends as `NotFound` at the first poll. `Scheduled` is final for
+//! now: the role becomes active at its start, long after anyone should wait. Each request is reported
+//! with a `requestFinished` event the moment it is final, and every request ends final or `TimedOut`.
+
+pub use super::cancel::{CancelParams, cancel};
 
 use super::model::{EligibleRole, Kind};
-use super::requests::{my_requests, request_status};
+use super::requests::{self, my_requests, request_state, request_status};
+use super::status::RequestState;
 use super::{arm, graph};
 use crate::api::ApiClient;
 use crate::error::{Error, ErrorKind};
@@ -21,6 +27,7 @@ pub struct WaitTarget {
     pub kind: Kind,
     pub key: String,
     pub role_name: String,
+    /// Accepted for compatibility: the request's own action says whether it deactivates.
     #[serde(default)]
     pub deactivate: bool,
 }
@@ -37,12 +44,35 @@ pub struct WaitParams {
 pub enum WaitStatus {
     PendingApproval,
     Provisioning,
+    /// Accepted with a start in the future (see `start`).
+    Scheduled,
     Active,
     Deactivated,
     Denied,
     Canceled,
     Failed,
+    /// The service does not know the request id (or it is not the caller's).
+    NotFound,
     TimedOut,
+}
+
+impl WaitStatus {
+    fn of(state: RequestState) -> Self {
+        match state {
+            RequestState::PendingApproval => WaitStatus::PendingApproval,
+            // Provisioned is not yet usable: it stays Provisioning until the instance shows up.
+            RequestState::Provisioning | RequestState::Provisioned => WaitStatus::Provisioning,
+            RequestState::Scheduled => WaitStatus::Scheduled,
+            RequestState::Deactivated => WaitStatus::Deactivated,
+            RequestState::Denied => WaitStatus::Denied,
+            RequestState::Canceled => WaitStatus::Canceled,
+            RequestState::Failed => WaitStatus::Failed,
+        }
+    }
+
+    pub fn is_final(self) -> bool {
+        !matches!(self, WaitStatus::PendingApproval | WaitStatus::Provisioning)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -54,29 +84,65 @@ pub struct WaitResult {
     pub kind: Kind,
     pub status: WaitStatus,
     pub request_status: Option<String>,
+    /// When the requested activation starts (known once the request was seen).
+    pub start: Option<DateTime<Utc>>,
     pub active_until: Option<DateTime<Utc>>,
+    /// Why the request ended as it did, or what went wrong with the last poll.
     pub message: Option<String>,
 }
 
-const MAX_INTERVAL: Duration = Duration::from_secs(30);
-
-fn classify(service_status: &str, deactivate: bool) -> WaitStatus {
-    match service_status {
-        "Provisioned" | "Revoked" if deactivate => WaitStatus::Deactivated,
-        "Provisioned" | "Granted" | "ScheduleCreated" => WaitStatus::Provisioning, // until the instance shows up
-        "Denied" | "AdminDenied" => WaitStatus::Denied,
-        "Canceled" => WaitStatus::Canceled,
-        "Failed" | "FailedAsResourceIsLocked" | "Invalid" | "TimedOut" | "Revoked" => WaitStatus::Failed,
-        status if status.contains("Approval") || status == "PendingAdminDecision" || status == "PendingEvaluation" => {
-            WaitStatus::PendingApproval
+impl WaitResult {
+    fn waiting(target: &WaitTarget) -> Self {
+        Self {
+            request_id: target.request_id.clone(),
+            key: target.key.clone(),
+            role_name: target.role_name.clone(),
+            kind: target.kind,
+            status: WaitStatus::PendingApproval,
+            request_status: None,
+            start: None,
+            active_until: None,
+            message: None,
         }
-        _ => WaitStatus::Provisioning,
+    }
+
+    /// Takes in the request as the service shows it now.
+    fn update(&mut self, request: &Value) {
+        let service_status = request_status(request).to_string();
+        self.status = WaitStatus::of(request_state(request));
+        self.start = requests::request_start(request);
+        self.message = match self.status {
+            WaitStatus::Scheduled => self
+                .start
+                .map(|start| format!("scheduled to start at {}", start.to_rfc3339())),
+            WaitStatus::Denied | WaitStatus::Canceled | WaitStatus::Failed => {
+                Some(format!("the request ended as {service_status}"))
+            }
+            _ => None,
+        };
+        self.request_status = Some(service_status);
+    }
+
+    fn not_found(&mut self) {
+        self.status = WaitStatus::NotFound;
+        self.message = Some(format!(
+            "request {} was not found: it does not exist, or it is not yours",
+            self.request_id
+        ));
+    }
+
+    fn time_out(&mut self, timeout: Duration) {
+        let seconds = timeout.as_secs();
+        self.message = Some(match (self.message.take(), &self.request_status) {
+            (Some(problem), _) => format!("gave up after {seconds} s: {problem}"),
+            (None, Some(status)) => format!("still {status} after {seconds} s"),
+            (None, None) => format!("still not visible after {seconds} s"),
+        });
+        self.status = WaitStatus::TimedOut;
     }
 }
 
-fn is_final(status: WaitStatus) -> bool {
-    !matches!(status, WaitStatus::PendingApproval | WaitStatus::Provisioning)
-}
+const MAX_INTERVAL: Duration = Duration::from_secs(30);
 
 fn request_id_matches(wanted: &str, listed: &Value) -> bool {
     let id = listed["id"].as_str().unwrap_or_default();
@@ -98,93 +164,22 @@ pub async fn wait(api: &ApiClient, events: &EventSink, params: WaitParams) -> Re
     let timeout = Duration::from_secs(params.timeout_sec.unwrap_or(600));
     let base = Duration::from_secs_f64(params.interval_sec.unwrap_or(5.0).clamp(0.2, 300.0));
     let deadline = Instant::now() + timeout;
-    let mut results: Vec<WaitResult> = params
-        .requests
-        .iter()
-        .map(|t| WaitResult {
-            request_id: t.request_id.clone(),
-            key: t.key.clone(),
-            role_name: t.role_name.clone(),
-            kind: t.kind,
-            status: WaitStatus::PendingApproval,
-            request_status: None,
-            active_until: None,
-            message: None,
-        })
-        .collect();
+    let mut results: Vec<WaitResult> = params.requests.iter().map(WaitResult::waiting).collect();
+    let mut reported = vec![false; results.len()];
     let mut interval = base;
     loop {
-        let open: BTreeSet<Kind> = results.iter().filter(|r| !is_final(r.status)).map(|r| r.kind).collect();
-        let lists = futures::future::join_all(
-            open.iter()
-                .map(|kind| async move { (*kind, my_requests(api, events, *kind).await) }),
-        )
-        .await;
-        let lists: HashMap<Kind, Vec<Value>> = lists
-            .into_iter()
-            .filter_map(|(kind, listed)| match listed {
-                Ok(listed) => Some((kind, listed)),
-                Err(error) => {
-                    tracing::warn!("could not read {kind:?} requests this round: {error}");
-                    None
-                }
-            })
-            .collect();
-        for (result, target) in results.iter_mut().zip(&params.requests) {
-            if is_final(result.status) {
-                continue;
-            }
-            let Some(request) = lists
-                .get(&target.kind)
-                .and_then(|l| l.iter().find(|r| request_id_matches(&target.request_id, r)))
-            else {
-                continue;
-            };
-            let service_status = request_status(request).to_string();
-            result.status = classify(&service_status, target.deactivate);
-            result.request_status = Some(service_status);
-        }
-        // Provisioned is not yet active: confirm the instance is visible (one list per surface).
-        let confirming: BTreeSet<Kind> = results
-            .iter()
-            .filter(|r| r.status == WaitStatus::Provisioning)
-            .map(|r| r.kind)
-            .collect();
-        let instances = futures::future::join_all(
-            confirming
-                .iter()
-                .map(|kind| async move { (*kind, active_instances(api, events, *kind).await) }),
-        )
-        .await;
-        let active: HashMap<String, Option<DateTime<Utc>>> = instances
-            .into_iter()
-            .filter_map(|(_, found)| found.ok())
-            .flatten()
-            .map(|role| (role.key, role.active_until))
-            .collect();
-        for result in results
-            .iter_mut()
-            .filter(|r| r.status == WaitStatus::Provisioning && r.request_status.is_some())
-        {
-            if let Some(until) = active.get(&result.key) {
-                result.status = WaitStatus::Active;
-                result.active_until = *until;
-            }
-        }
-        report(events, &results);
-        if results.iter().all(|r| is_final(r.status)) {
+        poll(api, events, &params.requests, &mut results).await;
+        confirm_active(api, events, &mut results).await;
+        report(events, &results, &mut reported);
+        if results.iter().all(|r| r.status.is_final()) {
             return Ok(results);
         }
         let now = Instant::now();
         if now >= deadline {
-            for result in results.iter_mut().filter(|r| !is_final(r.status)) {
-                result.message = Some(format!(
-                    "still {} after {} s",
-                    result.request_status.as_deref().unwrap_or("not visible"),
-                    timeout.as_secs()
-                ));
-                result.status = WaitStatus::TimedOut;
+            for result in results.iter_mut().filter(|r| !r.status.is_final()) {
+                result.time_out(timeout);
             }
+            report_finished(events, &results, &mut reported);
             return Ok(results);
         }
         tokio::time::sleep(interval.min(deadline - now)).await;
@@ -192,18 +187,105 @@ pub async fn wait(api: &ApiClient, events: &EventSink, params: WaitParams) -> Re
     }
 }
 
-fn report(events: &EventSink, results: &[WaitResult]) {
-    let done = results.iter().filter(|r| is_final(r.status)).count();
+/// One list of my requests per surface with open requests; a request missing from a list is looked
+/// up by its id. A failed poll leaves the request open, with the failure as its message.
+async fn poll(api: &ApiClient, events: &EventSink, targets: &[WaitTarget], results: &mut [WaitResult]) {
+    let open: BTreeSet<Kind> = results
+        .iter()
+        .filter(|r| !r.status.is_final())
+        .map(|r| r.kind)
+        .collect();
+    let lists: HashMap<Kind, Result<Vec<Value>, Error>> = futures::future::join_all(
+        open.iter()
+            .map(|kind| async move { (*kind, my_requests(api, events, *kind).await) }),
+    )
+    .await
+    .into_iter()
+    .collect();
+    for (result, target) in results.iter_mut().zip(targets) {
+        if result.status.is_final() {
+            continue;
+        }
+        let listed = match lists.get(&target.kind) {
+            Some(Ok(listed)) => listed
+                .iter()
+                .find(|r| request_id_matches(&target.request_id, r))
+                .cloned(),
+            Some(Err(error)) => {
+                tracing::warn!("could not read {:?} requests this round: {error}", target.kind);
+                result.message = Some(error.to_string());
+                continue;
+            }
+            None => continue,
+        };
+        let found = match listed {
+            Some(request) => Some(request),
+            None => match requests::fetch(api, events, target.kind, &target.request_id).await {
+                Ok(found) => found,
+                Err(error) => {
+                    result.message = Some(error.to_string());
+                    continue;
+                }
+            },
+        };
+        match found {
+            Some(request) => result.update(&request),
+            None => result.not_found(),
+        }
+    }
+}
+
+/// Provisioned is not yet active: confirms the instance is visible (one list per surface).
+async fn confirm_active(api: &ApiClient, events: &EventSink, results: &mut [WaitResult]) {
+    let confirming: BTreeSet<Kind> = results
+        .iter()
+        .filter(|r| r.status == WaitStatus::Provisioning)
+        .map(|r| r.kind)
+        .collect();
+    let instances = futures::future::join_all(
+        confirming
+            .iter()
+            .map(|kind| async move { active_instances(api, events, *kind).await }),
+    )
+    .await;
+    let active: HashMap<String, Option<DateTime<Utc>>> = instances
+        .into_iter()
+        .filter_map(Result::ok)
+        .flatten()
+        .map(|role| (role.key, role.active_until))
+        .collect();
+    for result in results
+        .iter_mut()
+        .filter(|r| r.status == WaitStatus::Provisioning && r.request_status.is_some())
+    {
+        if let Some(until) = active.get(&result.key) {
+            result.status = WaitStatus::Active;
+            result.active_until = *until;
+        }
+    }
+}
+
+/// Progress, each request's status, and `requestFinished` for the requests that just became final.
+fn report(events: &EventSink, results: &[WaitResult], reported: &mut [bool]) {
+    let done = results.iter().filter(|r| r.status.is_final()).count();
     events.progress(json!({
         "activity": "Waiting for PIM requests",
         "status": format!("{done} of {} done", results.len()),
         "percent": if results.is_empty() { 100 } else { done * 100 / results.len() },
     }));
     for result in results {
-        events.emit(
-            "requestStatus",
-            json!({"requestId": result.request_id, "key": result.key, "roleName": result.role_name, "status": result.status, "requestStatus": result.request_status}),
-        );
+        events.emit("requestStatus", serde_json::to_value(result).unwrap_or_default());
+    }
+    report_finished(events, results, reported);
+}
+
+/// `requestFinished` once per request: the same object the final result holds for it.
+fn report_finished(events: &EventSink, results: &[WaitResult], reported: &mut [bool]) {
+    for (result, reported) in results.iter().zip(reported.iter_mut()) {
+        if result.status.is_final() && !*reported {
+            *reported = true;
+            events.emit("requestFinished", serde_json::to_value(result).unwrap_or_default());
+        }
     }
 }
 
@@ -217,62 +299,4 @@ pub fn validate(params: &WaitParams) -> Result<(), Error> {
         ));
     }
     Ok(())
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct CancelParams {
-    pub requests: Vec<WaitTarget>,
-}
-
-/// Cancels pending requests (Graph `POST …/{id}/cancel`, ARM `POST {requestId}/cancel`). Returns the
-/// ids that were cancelled; a request no longer cancellable is reported, not an error for the rest.
-pub async fn cancel(api: &ApiClient, events: &EventSink, params: CancelParams) -> Result<Value, Error> {
-    let endpoints = api.auth().endpoints()?;
-    let client = api.http().inner().clone();
-    let mut cancelled = Vec::new();
-    let mut refused = Vec::new();
-    for target in &params.requests {
-        let (resource, url) = match target.kind {
-            Kind::AzureResource => (
-                crate::auth::cloud::Resource::Arm,
-                format!(
-                    "{}{}/cancel?api-version={}",
-                    endpoints.arm.as_str().trim_end_matches('/'),
-                    target.request_id,
-                    arm::API_VERSION
-                ),
-            ),
-            kind => {
-                let collection = if kind == Kind::Group {
-                    "identityGovernance/privilegedAccess/group/assignmentScheduleRequests"
-                } else {
-                    "roleManagement/directory/roleAssignmentScheduleRequests"
-                };
-                (
-                    crate::auth::cloud::Resource::Graph,
-                    format!(
-                        "{}/v1.0/{collection}/{}/cancel",
-                        endpoints.graph.as_str().trim_end_matches('/'),
-                        target.request_id
-                    ),
-                )
-            }
-        };
-        let response = api
-            .send(resource, crate::http::Idempotency::Idempotent, None, events, |token| {
-                client
-                    .post(&url)
-                    .header("authorization", token.authorization())
-                    .header("content-length", "0")
-            })
-            .await?;
-        if response.status.is_success() {
-            cancelled.push(target.request_id.clone());
-        } else {
-            let error = response.into_error(resource);
-            refused.push(json!({"requestId": target.request_id, "code": error.code(), "message": error.to_string()}));
-        }
-    }
-    Ok(json!({"cancelled": cancelled, "refused": refused}))
 }

@@ -1,6 +1,7 @@
 //! Shared by the integration tests: fake JWTs and an authenticator pointed at a mock server.
 #![allow(dead_code)]
 
+pub mod engine;
 pub mod entra;
 pub mod sandbox;
 

@@ -3,9 +3,15 @@
 pub use super::http;
 use pimrust_core::api::ApiClient;
 use pimrust_core::auth::cloud::EndpointOverrides;
+use pimrust_core::auth::cloud::Resource;
 use pimrust_core::auth::interactive::BrowserMode;
 use pimrust_core::auth::session::{Authenticator, ConnectOptions};
 use pimrust_core::events::EventSink;
+use pimrust_core::pim::activate::{self, ActivateParams, ActivationTarget};
+use pimrust_core::pim::list::{self, ListOptions, PolicyCache};
+use pimrust_core::pim::model::EligibleRole;
+use pimrust_core::pim::outcome::ActivationOutcome;
+use pimrust_core::pim::wait::{self, WaitParams, WaitResult, WaitTarget};
 use pimrust_emulator::{RunningEmulator, Scenario, StartOptions};
 use serde_json::Value;
 use std::sync::Arc;
@@ -21,6 +27,23 @@ pub async fn emulator(patch: impl FnOnce(&mut Value)) -> RunningEmulator {
     pimrust_emulator::start(scenario, StartOptions::default())
         .await
         .unwrap()
+}
+
+/// The sandbox with device codes approved at the first poll.
+pub async fn auto_approving_sandbox() -> RunningEmulator {
+    emulator(|scenario| {
+        scenario["settings"]["deviceCodeIntervalSec"] = 1.into();
+        scenario["settings"]["deviceCodeAutoApproveAfterSec"] = 0.into();
+    })
+    .await
+}
+
+pub fn device_code_sign_ins(emulator: &RunningEmulator) -> usize {
+    emulator
+        .request_log()
+        .iter()
+        .filter(|e| e.path.ends_with("/oauth2/v2.0/devicecode"))
+        .count()
 }
 
 pub fn browser_options(emulator: &RunningEmulator) -> ConnectOptions {
@@ -65,12 +88,79 @@ pub fn play_browser(events: EventSink) -> tokio::task::JoinHandle<usize> {
     })
 }
 
-/// Signed in to the emulator through the browser flow; returns the API client.
+/// Signed in to the emulator through the browser flow, to Graph and (on first need, as here) ARM;
+/// returns the API client.
 pub async fn signed_in(emulator: &RunningEmulator) -> ApiClient {
     let auth = Arc::new(Authenticator::new(http(), None));
     let events = EventSink::buffered();
     let browser = play_browser(events.clone());
     auth.connect(browser_options(emulator), &events).await.unwrap();
-    browser.abort();
+    auth.access_token(Resource::Arm, None, &events, true).await.unwrap();
+    assert_eq!(browser.await.unwrap(), 2, "one browser sign-in per default app");
     ApiClient::new(http(), auth)
+}
+
+pub async fn roles(api: &ApiClient) -> Vec<EligibleRole> {
+    list::eligible(
+        api,
+        &PolicyCache::default(),
+        &EventSink::buffered(),
+        &ListOptions::default(),
+    )
+    .await
+    .unwrap()
+    .roles
+}
+
+pub fn pick(roles: &[EligibleRole], names: &[&str]) -> Vec<ActivationTarget> {
+    names
+        .iter()
+        .map(|n| {
+            roles
+                .iter()
+                .find(|r| r.role_name == *n)
+                .unwrap_or_else(|| panic!("{n}"))
+                .into()
+        })
+        .collect()
+}
+
+pub async fn run(api: &ApiClient, params: ActivateParams) -> Vec<ActivationOutcome> {
+    activate::activate(api, &EventSink::buffered(), params).await.unwrap()
+}
+
+pub async fn wait_for(api: &ApiClient, outcomes: &[ActivationOutcome]) -> Vec<WaitResult> {
+    let requests = outcomes
+        .iter()
+        .filter(|o| o.request_id.is_some())
+        .map(|o| WaitTarget {
+            request_id: o.request_id.clone().unwrap(),
+            kind: o.kind,
+            key: o.key.clone(),
+            role_name: o.role_name.clone(),
+            deactivate: false,
+        })
+        .collect();
+    wait::wait(
+        api,
+        &EventSink::buffered(),
+        WaitParams {
+            requests,
+            timeout_sec: Some(20),
+            interval_sec: Some(0.2),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+pub async fn emulator_with_manual_approval() -> RunningEmulator {
+    emulator(|scenario| {
+        for policy in scenario["policies"].as_array_mut().unwrap() {
+            if policy["approval"].is_object() {
+                policy["approval"]["autoDecisionAfterSec"] = serde_json::Value::Null;
+            }
+        }
+    })
+    .await
 }

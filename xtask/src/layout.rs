@@ -1,4 +1,5 @@
-//! Building and assembling the module: out/PimRust/<version>/ with lib/ and runtimes/<rid>/native/.
+//! Building and assembling the module: out/PimRust/<version>/ with the manifest, the format file and help,
+//! lib/ (the compiled cmdlets and the interop assembly) and runtimes/<rid>/native/.
 
 use crate::run::{cargo, run};
 use crate::tools::repo_root;
@@ -28,9 +29,14 @@ pub struct Module {
     pub emulator: PathBuf,
 }
 
-/// Module files copied as they are (the Private/Public folders are copied whole).
-const MODULE_FILES: [&str; 3] = ["PimRust.psd1", "PimRust.psm1", "LICENSE"];
-const MODULE_FOLDERS: [&str; 2] = ["Private", "Public"];
+/// Module files copied as they are.
+const MODULE_FILES: [&str; 2] = ["PimRust.psd1", "LICENSE"];
+/// Help folders copied whole when present (MAML for the cmdlets and about_ topics, per culture).
+const HELP_FOLDERS: [&str; 1] = ["en-US"];
+/// The C# project of the cmdlets; building it builds the interop assembly it references.
+const COMMANDS_PROJECT: &str = "dotnet/PimRust.Commands";
+/// The assemblies that go to lib/: the cmdlets (the module's root) and the interop glue.
+const ASSEMBLIES: [&str; 2] = ["PimRust.Commands.dll", "PimRust.Interop.dll"];
 
 /// The runtime identifier of this machine, as in runtimes/<rid>/native.
 pub fn host_rid() -> String {
@@ -69,12 +75,12 @@ pub fn build(profile: Profile) -> Result<Module, String> {
         args.push("--release");
     }
     run(&mut cargo(&args), None)?;
-    let interop_out = repo_root().join("target/dotnet/PimRust.Interop");
+    let assemblies = repo_root().join("target/dotnet/PimRust.Commands");
     run(
         Command::new("dotnet")
             .args([
                 "build",
-                "ffi/dotnet/PimRust.Interop",
+                COMMANDS_PROJECT,
                 "--nologo",
                 "--verbosity",
                 "quiet",
@@ -82,13 +88,13 @@ pub fn build(profile: Profile) -> Result<Module, String> {
                 "Release",
                 "-o",
             ])
-            .arg(&interop_out),
+            .arg(&assemblies),
         None,
     )?;
-    assemble(profile, &interop_out)
+    assemble(profile, &assemblies)
 }
 
-fn assemble(profile: Profile, interop_out: &Path) -> Result<Module, String> {
+fn assemble(profile: Profile, assemblies: &Path) -> Result<Module, String> {
     let root = repo_root().join("out").join("PimRust").join(VERSION);
     if root.exists() {
         std::fs::remove_dir_all(&root).map_err(|e| format!("cannot clear {}: {e}", root.display()))?;
@@ -105,22 +111,21 @@ fn assemble(profile: Profile, interop_out: &Path) -> Result<Module, String> {
             copy(&entry.path(), &root.join(&name))?;
         }
     }
-    for folder in MODULE_FOLDERS {
+    for folder in HELP_FOLDERS {
         let source = repo_root().join(folder);
         if !source.is_dir() {
             continue;
         }
         create_dir(&root.join(folder))?;
         for entry in std::fs::read_dir(&source).map_err(|e| e.to_string())?.flatten() {
-            if entry.path().extension().is_some_and(|ext| ext == "ps1") {
+            if entry.path().is_file() {
                 copy(&entry.path(), &root.join(folder).join(entry.file_name()))?;
             }
         }
     }
-    copy(
-        &interop_out.join("PimRust.Interop.dll"),
-        &root.join("lib/PimRust.Interop.dll"),
-    )?;
+    for assembly in ASSEMBLIES {
+        copy(&assemblies.join(assembly), &root.join("lib").join(assembly))?;
+    }
     let native = repo_root()
         .join("target")
         .join(profile.target_dir())
@@ -148,6 +153,10 @@ pub fn clean() -> Result<(), String> {
         "ffi/dotnet/PimRust.Interop/obj",
         "ffi/dotnet/PimRust.Interop.Tests/bin",
         "ffi/dotnet/PimRust.Interop.Tests/obj",
+        "dotnet/PimRust.Commands/bin",
+        "dotnet/PimRust.Commands/obj",
+        "dotnet/PimRust.Commands.Tests/bin",
+        "dotnet/PimRust.Commands.Tests/obj",
     ] {
         let path = repo_root().join(dir);
         if path.exists() {

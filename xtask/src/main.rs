@@ -12,9 +12,9 @@ const USAGE: &str = "usage: cargo xtask <setup|build|test|demo|bench|clean> [--d
 
   setup   install what the tests need and NuGet serves: PowerShell 7.6.9 (.NET tool, .tools/pwsh)
           and Pester 5.7.1 (.tools/nuget), unless pwsh is already on PATH
-  build   cargo build of the native library, dotnet build of PimRust.Interop, and assembly of a
-          ready-to-import module under out/PimRust/<version>/
-  test    build, then: bindings drift check, cargo tests, interop (xunit) tests, Pester tests in a
+  build   cargo build of the native library, dotnet build of the cmdlets (PimRust.Commands, with
+          PimRust.Interop), and assembly of a ready-to-import module under out/PimRust/<version>/
+  test    build, then: bindings drift check, cargo tests, interop and cmdlet (xunit) tests, Pester tests in a
           fresh pwsh, PowerShell parse and PSScriptAnalyzer lint (a missing pwsh, Pester or
           PSScriptAnalyzer is a failure)
   demo    build, then run the main job (sign in, list, activate, wait) in pwsh against the sandbox
@@ -88,8 +88,9 @@ fn test(profile: layout::Profile) -> Result<(), String> {
     step("bindings drift check", checks::bindings_unchanged(&bindings_before));
     step("exported symbols are bound", checks::every_export_is_bound());
     step("ABI and module versions agree", checks::versions_agree());
+    step("help drift check", run::help_unchanged());
     step("cargo tests", run::cargo_tests(profile, &mut tally));
-    step("interop tests", run::dotnet_tests(&module, &mut tally));
+    step("xunit tests", run::dotnet_tests(&module, &mut tally));
     step("Pester tests", run::pester_tests(&module, &mut tally));
     step("PowerShell parse and lint", run::powershell_lint());
 

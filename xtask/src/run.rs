@@ -101,18 +101,17 @@ pub fn cargo_tests(profile: Profile, tally: &mut Tally) -> Result<(), String> {
     run(&mut cargo(&args), Some(tally))
 }
 
+/// The xunit suites: the interop assembly against the assembled module's native library, and the
+/// cmdlets' own logic (durations, matching, error records) with PowerShell hosted in-process.
 pub fn dotnet_tests(module: &Module, tally: &mut Tally) -> Result<(), String> {
-    let mut command = Command::new("dotnet");
-    command
-        .args([
-            "test",
-            "ffi/dotnet/PimRust.Interop.Tests",
-            "--nologo",
-            "--verbosity",
-            "quiet",
-        ])
-        .env("PIMRUST_MODULE_ROOT", &module.root);
-    run(&mut command, Some(tally))
+    for project in ["ffi/dotnet/PimRust.Interop.Tests", "dotnet/PimRust.Commands.Tests"] {
+        let mut command = Command::new("dotnet");
+        command
+            .args(["test", project, "--nologo", "--verbosity", "quiet"])
+            .env("PIMRUST_MODULE_ROOT", &module.root);
+        run(&mut command, Some(&mut *tally))?;
+    }
+    Ok(())
 }
 
 /// A pwsh command running `script` from the repo with -NoProfile -NonInteractive, where child pwsh
@@ -157,6 +156,13 @@ pub fn pester_tests(module: &Module, tally: &mut Tally) -> Result<(), String> {
 /// PowerShell's own parser over every script, then PSScriptAnalyzer with the repo's settings.
 pub fn powershell_lint() -> Result<(), String> {
     run(&mut pwsh_script("tools/Test-PowerShellSource.ps1")?, None)
+}
+
+/// The checked-in MAML (en-US/PimRust.Commands.dll-Help.xml) must be what docs/help generates.
+pub fn help_unchanged() -> Result<(), String> {
+    let mut command = pwsh_script("tools/Build-PimHelp.ps1")?;
+    command.arg("-Check");
+    run(&mut command, None)
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Text.Json;
 using System.Threading;
@@ -46,10 +47,30 @@ public sealed unsafe class PimSession : IDisposable
     public PimOperation Start(string method, string? paramsJson = null, string? logLevel = null)
     {
         ArgumentNullException.ThrowIfNull(method);
-        string request = "{\"method\":" + JsonSerializer.Serialize(method) +
-            ",\"params\":" + (string.IsNullOrWhiteSpace(paramsJson) ? "null" : paramsJson) +
-            (logLevel is null ? "" : ",\"logLevel\":" + JsonSerializer.Serialize(logLevel)) + "}";
-        byte[] bytes = NativeText.Encode(request);
+        // Written with Utf8JsonWriter: JsonSerializer's first use costs tens of milliseconds, paid by a
+        // command's first call.
+        var buffer = new ArrayBufferWriter<byte>(64 + (paramsJson?.Length ?? 0));
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("method", method);
+            writer.WritePropertyName("params");
+            if (string.IsNullOrWhiteSpace(paramsJson))
+            {
+                writer.WriteNullValue();
+            }
+            else
+            {
+                // The core checks the params (a malformed text still starts an op, whose result says why).
+                writer.WriteRawValue(paramsJson, skipInputValidation: true);
+            }
+            if (logLevel is not null)
+            {
+                writer.WriteString("logLevel", logLevel);
+            }
+            writer.WriteEndObject();
+        }
+        byte[] bytes = buffer.WrittenSpan.ToArray();
         ulong op = 0;
         Call(nameof(NativeMethods.pim_op_start), client =>
         {

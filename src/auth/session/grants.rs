@@ -1,11 +1,12 @@
 //! Getting new tokens: the refresh grant, interactive sign-in, and keeping what the token endpoint
 //! returns (access token and account in memory, the rotated refresh token also in the cache).
 
-use super::{Account, Authenticator, describe_challenge};
+use super::state::{Account, SignInState};
+use super::{Authenticator, describe_challenge};
 use crate::auth::cache::CacheEntry;
 use crate::auth::claims;
 use crate::auth::cloud::Resource;
-use crate::auth::interactive::SignIn;
+use crate::auth::interactive::{PromptLabel, SignIn};
 use crate::auth::token::AccessToken;
 use crate::auth::token_endpoint::{self, Grant, RedeemError, TokenRequest, Tokens};
 use crate::error::Error;
@@ -17,10 +18,11 @@ impl Authenticator {
     /// Redeems the refresh token of the resource's app, if there is one.
     pub(super) async fn refresh(
         &self,
+        state: &SignInState,
         resource: Resource,
         challenge: Option<&Value>,
     ) -> Result<Option<AccessToken>, RedeemError> {
-        let (endpoints, tenant, client) = self
+        let (endpoints, tenant, client) = state
             .with_connection(|c| {
                 Ok((
                     c.endpoints.clone(),
@@ -29,7 +31,7 @@ impl Authenticator {
                 ))
             })
             .map_err(RedeemError::Other)?;
-        let Some(refresh_token) = self.tokens.lock().refresh.get(&client).cloned() else {
+        let Some(refresh_token) = state.tokens.lock().refresh.get(&client).cloned() else {
             return Ok(None);
         };
         let claims = claims::with_capabilities(challenge);
@@ -43,7 +45,7 @@ impl Authenticator {
         };
         let tokens = token_endpoint::redeem(&self.http, request).await?;
         Ok(Some(
-            self.accept(resource, challenge, &client, tokens)
+            self.accept(state, resource, challenge, &client, tokens)
                 .await
                 .map_err(RedeemError::Other)?,
         ))
@@ -51,12 +53,13 @@ impl Authenticator {
 
     pub(super) async fn sign_in_interactively(
         &self,
+        state: &SignInState,
         resource: Resource,
         challenge: Option<&Value>,
         login_hint: Option<&str>,
         events: &EventSink,
     ) -> Result<AccessToken, Error> {
-        let (endpoints, tenant, client, flow, browser, timeout) = self.with_connection(|c| {
+        let (endpoints, tenant, client, flow, browser, timeout, one_app) = state.with_connection(|c| {
             Ok((
                 c.endpoints.clone(),
                 c.tenant.clone(),
@@ -64,6 +67,7 @@ impl Authenticator {
                 c.flow,
                 c.browser,
                 c.timeout,
+                c.one_app(),
             ))
         })?;
         let claims = claims::with_capabilities(challenge);
@@ -82,17 +86,19 @@ impl Authenticator {
             resource,
             claims: &claims,
             login_hint,
+            label: &prompt_label(resource, challenge, one_app),
             events,
             timeout,
         };
         let tokens = sign_in.run(flow, browser).await?;
-        self.accept(resource, challenge, &client, tokens).await
+        self.accept(state, resource, challenge, &client, tokens).await
     }
 
     /// Keeps new tokens: the access token in memory, the rotated refresh token in memory and in the
     /// persisted cache, and the account.
     async fn accept(
         &self,
+        state: &SignInState,
         resource: Resource,
         challenge: Option<&Value>,
         client: &str,
@@ -109,7 +115,7 @@ impl Authenticator {
             account
         });
         let persist = {
-            let mut connection = self.connection.lock();
+            let mut connection = state.connection.lock();
             let connection = connection
                 .as_mut()
                 .ok_or_else(|| Error::Internal("connection vanished".into()))?;
@@ -117,12 +123,12 @@ impl Authenticator {
                 connection.account = Some(account);
             }
             let account = connection.account.clone();
-            let mut state = self.tokens.lock();
+            let mut store = state.tokens.lock();
             let key = challenge.map(claims::canonical).unwrap_or_default();
-            state.access.insert((resource, key), access.clone());
+            store.access.insert((resource, key), access.clone());
             match (tokens.refresh_token, account) {
                 (Some(refresh), Some(account)) => {
-                    state.refresh.insert(client.to_string(), refresh.clone());
+                    store.refresh.insert(client.to_string(), refresh.clone());
                     Some((
                         connection.cache_key(&account.home_account_id, client),
                         CacheEntry {
@@ -136,7 +142,7 @@ impl Authenticator {
                     ))
                 }
                 (Some(refresh), None) => {
-                    state.refresh.insert(client.to_string(), refresh);
+                    store.refresh.insert(client.to_string(), refresh);
                     None
                 }
                 (None, _) => None,
@@ -147,6 +153,25 @@ impl Authenticator {
         }
         Ok(access)
     }
+}
+
+/// Which sign-in a prompt is for. With the default apps Graph and ARM each sign in once (1 of 2,
+/// 2 of 2); one app registration signs in once for both.
+fn prompt_label(resource: Resource, challenge: Option<&Value>, one_app: bool) -> PromptLabel {
+    let (step, steps) = match (one_app, resource) {
+        (true, _) => (1, 1),
+        (false, Resource::Graph) => (1, 2),
+        (false, Resource::Arm) => (2, 2),
+    };
+    let text = match challenge {
+        Some(challenge) => format!("(step-up for {}: {})", resource.name(), describe_challenge(challenge)),
+        None if one_app && resource == Resource::Graph => {
+            format!("({} and {})", Resource::Graph.name(), Resource::Arm.name())
+        }
+        None if one_app => format!("({})", resource.name()),
+        None => format!("({step} of {steps}: {})", resource.name()),
+    };
+    PromptLabel { step, steps, text }
 }
 
 pub(super) fn account_from_token(token: &AccessToken) -> Option<Account> {

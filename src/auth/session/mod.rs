@@ -1,99 +1,44 @@
 //! The signed-in state of one client: which cloud, tenant and app; the account; access tokens per
 //! resource and claims request (memory only); refresh tokens (memory, plus the encrypted cache).
 //! `access_token` is the one way in: cached token → refresh grant → interactive sign-in (if allowed).
+//! A connect signs in to Microsoft Graph; Azure Resource Manager signs in silently when the same
+//! refresh token serves it, else with its own prompt when it is first needed.
 
+mod connect;
 mod grants;
 mod passthrough;
 mod remembered;
 mod sign_out;
+mod state;
 
+pub use connect::ConnectOptions;
 pub use sign_out::DisconnectOptions;
 
 use super::cache::{CacheBackend, CacheOptions, TokenCache};
 use super::claims;
-use super::cloud::{ClientIds, EndpointOverrides, Endpoints, Resource};
-use super::interactive::{BrowserMode, Flow};
-use super::token::{AccessToken, TokenSource};
+use super::cloud::{Endpoints, Resource};
+use super::token::AccessToken;
 use super::token_endpoint::RedeemError;
 use crate::error::{Error, ErrorKind, ServiceError};
 use crate::events::EventSink;
 use crate::http::HttpClient;
-use parking_lot::Mutex;
-use secrecy::SecretString;
-use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use state::SignInState;
 use std::sync::Arc;
-use std::time::Duration;
-
-/// What `Connect-Pim` sends.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ConnectOptions {
-    pub tenant_id: Option<String>,
-    pub client_id: Option<String>,
-    pub environment: Option<String>,
-    #[serde(default)]
-    pub use_device_code: bool,
-    pub browser: Option<BrowserMode>,
-    /// Ignore cached sign-ins and sign in interactively.
-    #[serde(default)]
-    pub force: bool,
-    /// Which account to use or sign in as (UPN).
-    pub account: Option<String>,
-    /// Access-token passthrough (e.g. from Get-AzAccessToken or a pipeline's OIDC step).
-    pub access_token: Option<String>,
-    pub arm_access_token: Option<String>,
-    pub timeout_sec: Option<u64>,
-    #[serde(flatten)]
-    pub endpoints: EndpointOverrides,
-}
-
-#[derive(Debug, Clone)]
-struct Account {
-    username: String,
-    object_id: String,
-    tenant_id: String,
-    /// `uid.utid` from client_info, or `oid.tid`.
-    home_account_id: String,
-}
-
-struct Connection {
-    endpoints: Endpoints,
-    tenant: String,
-    clients: ClientIds,
-    flow: Flow,
-    browser: BrowserMode,
-    timeout: Duration,
-    account: Option<Account>,
-    /// True when only passthrough tokens were given: nothing can be refreshed or stepped up.
-    passthrough_only: bool,
-}
-
-#[derive(Default)]
-struct TokenStore {
-    /// Keyed by resource and the canonical claims request ("" for none).
-    access: HashMap<(Resource, String), AccessToken>,
-    /// Keyed by client id.
-    refresh: HashMap<String, SecretString>,
-}
 
 pub struct Authenticator {
     http: HttpClient,
     cache_options: Option<CacheOptions>,
     /// Opened on first use, off the async threads (key stores may block).
     cache: tokio::sync::OnceCell<Option<Arc<TokenCache>>>,
-    connection: Mutex<Option<Connection>>,
-    tokens: Mutex<TokenStore>,
+    /// The state calls use; replaced only by a completed connect (or cleared by a disconnect).
+    live: SignInState,
     /// One interactive prompt at a time: concurrent requests needing the same step-up share it.
     interactive: tokio::sync::Mutex<()>,
+    /// One connect-on-first-use at a time: concurrent calls share it.
+    first_use: tokio::sync::Mutex<()>,
     /// How to sign in when a call needs a token before anyone connected.
     auto_connect: ConnectOptions,
-}
-
-/// Access tokens are refreshed this long before they expire.
-fn freshness_margin() -> chrono::Duration {
-    chrono::Duration::minutes(5)
 }
 
 impl Authenticator {
@@ -103,88 +48,44 @@ impl Authenticator {
             http,
             cache_options,
             cache: tokio::sync::OnceCell::new(),
-            connection: Mutex::new(None),
-            tokens: Mutex::new(TokenStore::default()),
+            live: SignInState::default(),
             interactive: tokio::sync::Mutex::new(()),
+            first_use: tokio::sync::Mutex::new(()),
             auto_connect: ConnectOptions::default(),
         }
     }
 
-    /// Sign-in options used when a call needs a token before `connect` (default: the defaults, with
-    /// endpoint overrides from the environment).
+    /// Sign-in options used when a call needs a token before `connect` and brings none of its own
+    /// (default: the defaults, with endpoint overrides from the environment).
     pub fn with_auto_connect(mut self, options: ConnectOptions) -> Self {
         self.auto_connect = options;
         self
     }
 
-    /// Signs in: passthrough tokens if given; else a cached sign-in (unless `force`); else
-    /// interactively. Graph first, then ARM (silently from the same refresh token when the app
-    /// allows, else a second prompt); an ARM failure is a warning, not a failed connect.
-    pub async fn connect(&self, options: ConnectOptions, events: &EventSink) -> Result<Value, Error> {
-        let endpoints = Endpoints::resolve(options.environment.as_deref(), &options.endpoints)?;
-        if let Some(partial) = endpoints.partial_override() {
-            events.warn(
-                "PartialEndpointOverride",
-                &format!("{partial}; allowed only because allowPartialOverride was given"),
-            );
+    /// Connects with `options` (or the auto-connect options) unless already connected; `interactive:
+    /// false` allows only a cached sign-in. Concurrent first uses share one connect.
+    pub async fn connect_on_first_use(
+        &self,
+        options: Option<ConnectOptions>,
+        interactive: bool,
+        events: &EventSink,
+    ) -> Result<(), Error> {
+        if self.live.is_connected() {
+            return Ok(());
         }
-        let clients = options
-            .client_id
-            .as_deref()
-            .map(ClientIds::parse)
-            .transpose()?
-            .unwrap_or_default();
-        let tenant = options.tenant_id.clone().unwrap_or_else(|| "organizations".into());
-        let passthrough = [
-            (Resource::Graph, &options.access_token),
-            (Resource::Arm, &options.arm_access_token),
-        ];
-        let passthrough_only = passthrough.iter().any(|(_, token)| token.is_some());
-
-        let mut tokens = TokenStore::default();
-        let mut account = None;
-        for (resource, token) in passthrough {
-            if let Some(text) = token {
-                let token = passthrough::validate(&endpoints, resource, text)?;
-                account = account.or_else(|| grants::account_from_token(&token));
-                tokens.access.insert((resource, String::new()), token);
-            }
+        let _one_at_a_time = self.first_use.lock().await;
+        if self.live.is_connected() {
+            return Ok(());
         }
-        *self.tokens.lock() = tokens;
-        *self.connection.lock() = Some(Connection {
-            endpoints,
-            tenant,
-            clients,
-            flow: if options.use_device_code {
-                Flow::DeviceCode
-            } else {
-                Flow::Browser
-            },
-            browser: options.browser.unwrap_or(BrowserMode::System),
-            timeout: Duration::from_secs(options.timeout_sec.unwrap_or(300).clamp(10, 3600)),
-            account,
-            passthrough_only,
-        });
-        if passthrough_only {
-            return self.context().await;
-        }
-
-        if !options.force {
-            self.restore_refresh_tokens(options.account.as_deref()).await?;
-        }
-        if options.force || !self.has_refresh_token(Resource::Graph) {
-            let hint = options.account.as_deref();
-            self.sign_in_interactively(Resource::Graph, None, hint, events).await?;
-        } else {
-            self.access_token(Resource::Graph, None, events, true).await?;
-        }
-        if let Err(error) = self.access_token(Resource::Arm, None, events, true).await {
-            tracing::warn!("signed in for Microsoft Graph, but not for Azure Resource Manager: {error}");
-        }
-        self.context().await
+        let mut options = options.unwrap_or_else(|| self.auto_connect.clone());
+        options.interactive = Some(interactive && options.is_interactive());
+        tracing::info!("not connected yet: signing in (run Connect-Pim to choose how)");
+        Box::pin(self.connect(options, events)).await.map(|_| ())
     }
 
-    /// A token for `resource` that satisfies `challenge` (a claims request from the service).
+    /// A token for `resource` that satisfies `challenge` (a claims request from the service);
+    /// connects first if nobody has. Without `allow_interactive` a sign-in that needs the user fails
+    /// with `NonInteractiveSignInRequired`.
     pub async fn access_token(
         &self,
         resource: Resource,
@@ -193,25 +94,35 @@ impl Authenticator {
         allow_interactive: bool,
     ) -> Result<AccessToken, Error> {
         let key = challenge.map(claims::canonical).unwrap_or_default();
-        if let Some(token) = self.cached_access(resource, &key) {
+        if let Some(token) = self.live.cached_access(resource, &key) {
             return Ok(token);
         }
-        if self.connection.lock().is_none() && allow_interactive {
-            tracing::info!("not connected yet: signing in with the defaults (run Connect-Pim to choose)");
-            Box::pin(self.connect(self.auto_connect.clone(), events)).await?;
-            if let Some(token) = self.cached_access(resource, &key) {
-                return Ok(token);
-            }
+        self.connect_on_first_use(None, allow_interactive, events).await?;
+        self.token_for(&self.live, resource, challenge, events, allow_interactive)
+            .await
+    }
+
+    /// The way in for one state: cached token → refresh grant → interactive sign-in (if allowed).
+    async fn token_for(
+        &self,
+        state: &SignInState,
+        resource: Resource,
+        challenge: Option<&Value>,
+        events: &EventSink,
+        allow_interactive: bool,
+    ) -> Result<AccessToken, Error> {
+        let key = challenge.map(claims::canonical).unwrap_or_default();
+        if let Some(token) = state.cached_access(resource, &key) {
+            return Ok(token);
         }
-        let passthrough_only = self.with_connection(|c| Ok(c.passthrough_only))?;
-        if passthrough_only {
-            return Err(self.passthrough_limit(resource, challenge));
+        if state.with_connection(|c| Ok(c.passthrough_only))? {
+            return Err(passthrough::limit(state, resource, challenge));
         }
         let mut challenge = challenge.cloned();
-        match self.refresh(resource, challenge.as_ref()).await {
+        let reason = match self.refresh(state, resource, challenge.as_ref()).await {
             Ok(Some(token)) => return Ok(token),
-            Ok(None) => {}
-            Err(RedeemError::Entra { error, status }) => {
+            Ok(None) => "there is no usable cached sign-in".to_string(),
+            Err(RedeemError::Entra { error, .. }) => {
                 tracing::info!(
                     "refreshing the {} token needs interaction ({})",
                     resource.name(),
@@ -223,58 +134,29 @@ impl Authenticator {
                         None => extra,
                     });
                 }
-                if !allow_interactive {
-                    return Err(error.into_error(status));
-                }
+                format!("the cached sign-in needs interaction ({})", error.error)
             }
             Err(RedeemError::Other(error)) => return Err(error),
-        }
+        };
         if !allow_interactive {
-            return Err(Error::service(
-                ErrorKind::AuthenticationRequired,
-                "NotSignedIn",
-                format!("not signed in to {}; run Connect-Pim", resource.name()),
-            ));
+            let reason = match &challenge {
+                Some(challenge) => format!("{} asks for {}", resource.name(), describe_challenge(challenge)),
+                None => reason,
+            };
+            return Err(non_interactive(resource, &reason));
         }
         let _prompt = self.interactive.lock().await;
-        if let Some(token) = self.cached_access(resource, &key) {
+        if let Some(token) = state.cached_access(resource, &key) {
             return Ok(token); // another op completed the same step-up meanwhile
         }
-        let hint = self.with_connection(|c| Ok(c.account.as_ref().map(|a| a.username.clone())))?;
-        self.sign_in_interactively(resource, challenge.as_ref(), hint.as_deref(), events)
+        let hint = state.with_connection(|c| Ok(c.account.as_ref().map(|a| a.username.clone())))?;
+        self.sign_in_interactively(state, resource, challenge.as_ref(), hint.as_deref(), events)
             .await
     }
 
     /// Forgets an access token the service rejected (401 without a challenge).
     pub fn invalidate(&self, resource: Resource) {
-        self.tokens.lock().access.retain(|(r, _), _| *r != resource);
-    }
-
-    fn cached_access(&self, resource: Resource, key: &str) -> Option<AccessToken> {
-        let tokens = self.tokens.lock();
-        let token = tokens.access.get(&(resource, key.to_string()))?;
-        let margin = if token.source == TokenSource::Passthrough {
-            chrono::Duration::seconds(30)
-        } else {
-            freshness_margin()
-        };
-        token.is_fresh(margin).then(|| token.clone())
-    }
-
-    fn with_connection<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
-        match self.connection.lock().as_ref() {
-            Some(connection) => f(connection),
-            None => Err(Error::service(
-                ErrorKind::AuthenticationRequired,
-                "NotConnected",
-                "not connected; run Connect-Pim",
-            )),
-        }
-    }
-
-    fn has_refresh_token(&self, resource: Resource) -> bool {
-        let client = self.with_connection(|c| Ok(c.clients.for_resource(resource).to_string()));
-        client.is_ok_and(|client| self.tokens.lock().refresh.contains_key(&client))
+        self.live.tokens.lock().access.retain(|(r, _), _| *r != resource);
     }
 
     /// Who is signed in where, and what each token allows; never the tokens.
@@ -284,11 +166,11 @@ impl Authenticator {
             Some(CacheBackend::PlaintextFile) => "PlaintextFile".into(),
             Some(CacheBackend::Disabled) | None => "Disabled".into(),
         };
-        let connection = self.connection.lock();
+        let connection = self.live.connection.lock();
         let Some(c) = connection.as_ref() else {
             return Ok(json!({"connected": false}));
         };
-        let tokens = self.tokens.lock();
+        let tokens = self.live.tokens.lock();
         let mut list: Vec<Value> = tokens
             .access
             .iter()
@@ -317,6 +199,8 @@ impl Authenticator {
                 "graph": c.endpoints.graph.as_str(),
                 "arm": c.endpoints.arm.as_str(),
                 "overridden": c.endpoints.overridden,
+                "microsoftCloud": c.endpoints.overridden_roots().is_empty(),
+                "overriddenRoots": c.endpoints.overridden_roots(),
             },
             "clientIds": c.clients,
             "flow": format!("{:?}", c.flow),
@@ -327,17 +211,34 @@ impl Authenticator {
 
     /// The endpoints and account the API clients need.
     pub fn endpoints(&self) -> Result<Endpoints, Error> {
-        self.with_connection(|c| Ok(c.endpoints.clone()))
+        self.live.with_connection(|c| Ok(c.endpoints.clone()))
     }
 
     pub fn object_id(&self) -> Result<String, Error> {
-        self.with_connection(|c| {
+        self.live.with_connection(|c| {
             c.account
                 .as_ref()
                 .map(|a| a.object_id.clone())
                 .ok_or_else(|| Error::Internal("the signed-in account is unknown".into()))
         })
     }
+}
+
+/// A sign-in would have to prompt, and the caller said not to.
+fn non_interactive(resource: Resource, reason: &str) -> Error {
+    ServiceError::new(
+        ErrorKind::InteractionRequired,
+        "NonInteractiveSignInRequired",
+        format!(
+            "signing in to {} needs interaction ({reason}), which this call may not use. Sign in once \
+             where you can (Connect-Pim -UseDeviceCode in an interactive session), pass tokens you \
+             already have (Connect-Pim -AccessToken and -ArmAccessToken), or use your own app \
+             registration (Connect-Pim -ClientId <app id>) with a cached sign-in.",
+            resource.name()
+        ),
+    )
+    .with_details(json!({"resource": resource.name(), "reason": reason}))
+    .into()
 }
 
 /// "authentication context c1", or the raw claims.

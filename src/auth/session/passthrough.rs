@@ -1,54 +1,53 @@
 //! Access-token passthrough (`-AccessToken`, `-ArmAccessToken`): tokens are checked when given, and
 //! what they cannot do (refresh, step-up) is explained instead of attempted.
 
-use super::Authenticator;
 use super::describe_challenge;
+use super::state::SignInState;
 use crate::auth::cloud::{Endpoints, Resource};
 use crate::auth::token::{AccessToken, TokenSource};
 use crate::error::{Error, ErrorKind, ServiceError};
 use serde_json::{Value, json};
 
-impl Authenticator {
-    pub(super) fn passthrough_limit(&self, resource: Resource, challenge: Option<&Value>) -> Error {
-        let expired = self
-            .tokens
-            .lock()
-            .access
-            .get(&(resource, String::new()))
-            .map(|t| t.expires_at);
-        let (code, message) = match (challenge, expired) {
-            (Some(challenge), _) => (
-                "StepUpNeedsInteractiveSignIn",
-                format!(
-                    "{} requires a stronger sign-in ({}) that a supplied access token cannot provide; run Connect-Pim without -AccessToken",
-                    resource.name(),
-                    describe_challenge(challenge)
-                ),
+/// Why a connection of passthrough tokens cannot give a token for `resource` (and `challenge`).
+pub(super) fn limit(state: &SignInState, resource: Resource, challenge: Option<&Value>) -> Error {
+    let expired = state
+        .tokens
+        .lock()
+        .access
+        .get(&(resource, String::new()))
+        .map(|t| t.expires_at);
+    let (code, message) = match (challenge, expired) {
+        (Some(challenge), _) => (
+            "StepUpNeedsInteractiveSignIn",
+            format!(
+                "{} requires a stronger sign-in ({}) that a supplied access token cannot provide; run Connect-Pim without -AccessToken",
+                resource.name(),
+                describe_challenge(challenge)
             ),
-            (None, Some(at)) => (
-                "AccessTokenExpired",
-                format!(
-                    "the {} access token you supplied expired at {at}; supply a fresh one",
-                    resource.name()
-                ),
+        ),
+        (None, Some(at)) => (
+            "AccessTokenExpired",
+            format!(
+                "the {} access token you supplied expired at {at}; supply a fresh one",
+                resource.name()
             ),
-            (None, None) => (
-                "NoAccessToken",
-                format!(
-                    "no {} access token was supplied; pass it to Connect-Pim too, or sign in interactively",
-                    resource.name()
-                ),
+        ),
+        (None, None) => (
+            "NoAccessToken",
+            format!(
+                "no {} access token was supplied; pass it to Connect-Pim too, or sign in interactively",
+                resource.name()
             ),
-        };
-        let kind = if challenge.is_some() {
-            ErrorKind::InteractionRequired
-        } else {
-            ErrorKind::AuthenticationRequired
-        };
-        ServiceError::new(kind, code, message)
-            .with_details(json!({"claims": challenge}))
-            .into()
-    }
+        ),
+    };
+    let kind = if challenge.is_some() {
+        ErrorKind::InteractionRequired
+    } else {
+        ErrorKind::AuthenticationRequired
+    };
+    ServiceError::new(kind, code, message)
+        .with_details(json!({"claims": challenge}))
+        .into()
 }
 
 pub(super) fn validate(endpoints: &Endpoints, resource: Resource, text: &str) -> Result<AccessToken, Error> {

@@ -3,7 +3,8 @@
 //! (the key holds the login host and the endpoints' cache partition), so a connection never reads,
 //! refreshes or sends a refresh token of other endpoints.
 
-use super::{Account, Authenticator, Connection};
+use super::Authenticator;
+use super::state::{Account, Connection, SignInState};
 use crate::auth::cache::{CacheEntry, CacheError, CacheKey, CachedAccount, TokenCache};
 use crate::error::Error;
 use std::collections::BTreeSet;
@@ -79,7 +80,11 @@ impl Authenticator {
 
     /// Loads refresh tokens of the wanted (or only) account for this connection's endpoints, tenant
     /// and apps.
-    pub(super) async fn restore_refresh_tokens(&self, wanted_account: Option<&str>) -> Result<(), Error> {
+    pub(super) async fn restore_refresh_tokens(
+        &self,
+        state: &SignInState,
+        wanted_account: Option<&str>,
+    ) -> Result<(), Error> {
         let cached = match self.in_cache(TokenCache::accounts).await {
             Ok(Some(accounts)) => accounts,
             Ok(None) => return Ok(()),
@@ -89,7 +94,7 @@ impl Authenticator {
             }
         };
         let wanted = wanted_account.map(str::to_lowercase);
-        let usable: Vec<CachedAccount> = self.with_connection(|c| {
+        let usable: Vec<CachedAccount> = state.with_connection(|c| {
             Ok(cached
                 .into_iter()
                 .filter(|a| c.can_use(&a.key))
@@ -103,7 +108,7 @@ impl Authenticator {
         let accounts: BTreeSet<String> = usable.iter().map(|a| a.username.to_lowercase()).collect();
         if accounts.len() > 1 {
             tracing::warn!(
-                "several cached sign-ins match ({}); choose one with -Account, signing in interactively now",
+                "several cached sign-ins match ({}), so none is used; choose one with -Account",
                 accounts.into_iter().collect::<Vec<_>>().join(", ")
             );
             return Ok(());
@@ -127,8 +132,8 @@ impl Authenticator {
                 return Ok(());
             }
         };
-        let mut state = self.tokens.lock();
-        let mut connection = self.connection.lock();
+        let mut store = state.tokens.lock();
+        let mut connection = state.connection.lock();
         for (key, entry) in entries {
             if let Some(connection) = connection.as_mut() {
                 connection.account.get_or_insert_with(|| Account {
@@ -138,7 +143,7 @@ impl Authenticator {
                     home_account_id: key.account.clone(),
                 });
             }
-            state.refresh.insert(key.client_id, entry.refresh_token);
+            store.refresh.insert(key.client_id, entry.refresh_token);
         }
         Ok(())
     }

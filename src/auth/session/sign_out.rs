@@ -5,7 +5,8 @@
 //! account, and the last-used sign-in anywhere if they name nothing at all. The answer lists exactly
 //! what was removed.
 
-use super::{Authenticator, Connection, TokenStore};
+use super::Authenticator;
+use super::state::Connection;
 use crate::auth::cache::{CacheKey, CachedAccount, TokenCache};
 use crate::auth::cloud::{EndpointOverrides, Endpoints};
 use crate::error::Error;
@@ -134,7 +135,7 @@ impl Authenticator {
     /// Signs out: clears memory, and removes the persisted sign-ins described in the module docs.
     pub async fn disconnect(&self, options: DisconnectOptions) -> Result<Value, Error> {
         let target = {
-            let connection = self.connection.lock();
+            let connection = self.live.connection.lock();
             match connection.as_ref() {
                 _ if options.all => Some(Target::Everything),
                 Some(connection) if !options.names_anything() => {
@@ -143,8 +144,8 @@ impl Authenticator {
                 _ => Some(Target::Matching(Selection::of_options(&options)?)),
             }
         };
-        let was_connected = self.connection.lock().take().is_some();
-        *self.tokens.lock() = TokenStore::default();
+        let was_connected = self.live.is_connected();
+        self.live.install(Default::default());
         let (count, removed) = match target {
             None => (0, Vec::new()),
             Some(target) => self

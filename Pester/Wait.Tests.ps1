@@ -1,0 +1,69 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.5.0' }
+# Waiting tells the truth (issue 11, items 8, 9).
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseDeclaredVarsMoreThanAssignments', '', Justification = 'Pester shares BeforeAll/BeforeEach variables with the It blocks, which the analyzer cannot see.')]
+param()
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    . (Join-Path $PSScriptRoot 'Sandbox.ps1')
+    Import-Module $ManifestPath -Force -ErrorAction Stop
+}
+
+AfterAll {
+    Remove-Module PimRust -ErrorAction Ignore
+}
+
+Describe 'Wait-PimRequest' {
+    BeforeEach {
+        $sandbox = Start-PimSandbox
+        Connect-PimSandbox $sandbox
+    }
+
+    AfterEach {
+        Stop-PimSandbox $sandbox
+    }
+
+    It 'reports an activation that starts later as Scheduled, and does not wait for it' {
+        $scheduled = Get-PimEligibleRole -Name 'Global Reader' | Invoke-PimActivation -Justification x -StartAt (Get-Date).AddHours(2)
+        $scheduled.Status | Should -Be 'Scheduled'
+        $waited = $scheduled | Wait-PimRequest -IntervalSec 0.5 -TimeoutSec 30
+        $waited.Status | Should -Be 'Scheduled'
+    }
+
+    It 'emits each request as soon as it is final' {
+        $arrivals = [System.Collections.Generic.List[psobject]]::new()
+        $clock = [System.Diagnostics.Stopwatch]::StartNew()
+        Get-PimEligibleRole -Name 'Security Administrator', 'Global Reader' |
+            Invoke-PimActivation -Justification x |
+            Wait-PimRequest -IntervalSec 0.5 -TimeoutSec 60 |
+            ForEach-Object { $arrivals.Add([pscustomobject]@{ Role = $_.RoleName; At = $clock.Elapsed.TotalSeconds; Status = $_.Status }) }
+        $arrivals.Role | Should -Be @('Global Reader', 'Security Administrator') -Because 'the provisioning role finishes before the approval-gated one'
+        $arrivals.Status | Sort-Object -Unique | Should -Be 'Activated'
+        ($arrivals[1].At - $arrivals[0].At) | Should -BeGreaterThan 1 -Because 'the first result is not held back until the last one'
+    }
+
+    It 'fails fast on a request id that does not exist' {
+        $clock = [System.Diagnostics.Stopwatch]::StartNew()
+        Wait-PimRequest -RequestId ([guid]::NewGuid().Guid) -Kind DirectoryRole -IntervalSec 0.5 -TimeoutSec 60 -ErrorAction SilentlyContinue -ErrorVariable problems | Out-Null
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 30 -Because 'an unknown id is not waited out to the timeout'
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'PimRust.*NotFound*,Wait-PimRequest'
+    }
+
+    It 'shows a denied request without an end time' {
+        $pending = Get-PimEligibleRole -Name 'Security Administrator' | Invoke-PimActivation -Justification x
+        $pending.Status | Should -Be 'PendingApproval'
+        Invoke-RestMethod -Method Post -Uri "$($sandbox.Url)/_emulator/approvals/$($pending.RequestId)" -ContentType 'application/json' -Body '{"decision":"Deny"}' | Out-Null
+        $denied = $pending | Wait-PimRequest -IntervalSec 0.5 -TimeoutSec 30 -ErrorAction SilentlyContinue -ErrorVariable problems
+        $denied.Status | Should -Be 'Failed'
+        $denied.End | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'PimRust.*,Wait-PimRequest'
+    }
+
+    It 'names a service outage as such' {
+        $pending = Get-PimEligibleRole -Name 'Security Administrator' | Invoke-PimActivation -Justification x
+        $rules = '{"rules":[{"pathPrefix":"/graph/v1.0/roleManagement","status":503}]}'
+        Invoke-RestMethod -Method Put -Uri "$($sandbox.Url)/_emulator/faults" -ContentType 'application/json' -Body $rules | Out-Null
+        $pending | Wait-PimRequest -IntervalSec 0.5 -TimeoutSec 20 -ErrorAction SilentlyContinue -ErrorVariable problems | Out-Null
+        ($problems | ForEach-Object { $_.Exception.Message }) -join "`n" | Should -Match 'unavailable|503'
+    }
+}
