@@ -78,7 +78,14 @@ pub fn setup() -> Result<(), String> {
     } else {
         run(
             Command::new("dotnet")
-                .args(["tool", "install", "PowerShell", "--version", PWSH_VERSION, "--tool-path"])
+                .args([
+                    "tool",
+                    "install",
+                    "PowerShell",
+                    "--version",
+                    PWSH_VERSION,
+                    "--tool-path",
+                ])
                 .arg(tools_dir().join("pwsh")),
             None,
         )
@@ -89,12 +96,20 @@ pub fn setup() -> Result<(), String> {
         None => {
             run(
                 Command::new("dotnet")
-                    .args(["restore", TEST_MODULES_PROJECT, "--nologo", "--verbosity", "quiet", "--packages"])
+                    .args([
+                        "restore",
+                        TEST_MODULES_PROJECT,
+                        "--nologo",
+                        "--verbosity",
+                        "quiet",
+                        "--packages",
+                    ])
                     .arg(tools_dir().join("nuget")),
                 None,
             )
             .map_err(|e| format!("cannot restore Pester from NuGet: {e}"))?;
-            let manifest = pester_manifest().ok_or("NuGet restored no Pester module (expected .tools/nuget/pester/<version>/tools/Pester.psd1)")?;
+            let manifest = pester_manifest()
+                .ok_or("NuGet restored no Pester module (expected .tools/nuget/pester/<version>/tools/Pester.psd1)")?;
             println!("xtask: restored {}", manifest.display());
         }
     }
