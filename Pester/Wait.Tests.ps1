@@ -66,4 +66,34 @@ Describe 'Wait-PimRequest' {
         $pending | Wait-PimRequest -IntervalSec 0.5 -TimeoutSec 20 -ErrorAction SilentlyContinue -ErrorVariable problems | Out-Null
         ($problems | ForEach-Object { $_.Exception.Message }) -join "`n" | Should -Match 'unavailable|503'
     }
+
+    It 'has the finished results out and names what was pending when stopped' {
+        $requests = Get-PimEligibleRole -Name 'Contributor', 'Security Administrator' | Invoke-PimActivation -Justification x
+        $hang = '{"rules":[{"pathPrefix":"/graph/v1.0/roleManagement/directory/roleAssignmentScheduleRequests","latencyMs":60000}]}'
+        Invoke-RestMethod -Method Put -Uri "$($sandbox.Url)/_emulator/faults" -ContentType 'application/json' -Body $hang | Out-Null
+        $shell = [powershell]::Create()
+        try {
+            # The module's sign-in belongs to a runspace: the new one signs in to the same sandbox.
+            $shell.AddCommand('Import-Module').AddParameter('Name', $ManifestPath).AddStatement().
+            AddCommand('Connect-Pim').AddParameter('SandboxUrl', $sandbox.Url).AddParameter('AccessToken', (Get-PimSandboxToken $sandbox graph)).
+            AddParameter('ArmAccessToken', (Get-PimSandboxToken $sandbox arm)).AddCommand('Out-Null').AddStatement().
+            AddCommand('Wait-PimRequest').AddParameter('InputObject', $requests).AddParameter('IntervalSec', 0.5).AddParameter('TimeoutSec', 120) | Out-Null
+            $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+            $noInput = [System.Management.Automation.PSDataCollection[psobject]]::new()
+            $noInput.Complete()
+            $running = $shell.BeginInvoke($noInput, $output)
+            $clock = [System.Diagnostics.Stopwatch]::StartNew()
+            while ($output.Count -eq 0 -and $clock.Elapsed.TotalSeconds -lt 20) { Start-Sleep -Milliseconds 100 }
+            $shell.Stop()
+            $running.AsyncWaitHandle.WaitOne(10000) | Should -BeTrue -Because 'Ctrl+C stops the wait at once'
+            $output.RoleName | Should -Be 'Contributor' -Because 'a hung poll of directory requests does not hold back the Azure result'
+            $output.Status | Should -Be 'Activated'
+            $warning = $shell.Streams.Warning.Message -join "`n"
+            $warning | Should -Match 'Still pending in PIM: Security Administrator'
+            $warning | Should -Not -Match 'Contributor'
+        }
+        finally {
+            $shell.Dispose()
+        }
+    }
 }

@@ -141,7 +141,8 @@ async fn a_service_outage_is_named_as_one() {
     emulator
         .set_faults(vec![fault(json!({"pathPrefix": "/graph/", "status": 503}))])
         .unwrap();
-    let waited = wait::wait(&api, &EventSink::buffered(), params(vec![target_of(&pending[0])], 1))
+    // Long enough for the first poll to exhaust its retries (at most 6 s of backoff).
+    let waited = wait::wait(&api, &EventSink::buffered(), params(vec![target_of(&pending[0])], 8))
         .await
         .unwrap();
     let message = waited[0].message.clone().unwrap_or_default();
@@ -180,4 +181,61 @@ async fn a_service_outage_is_named_as_one() {
         "{}",
         arm.message
     );
+}
+
+#[tokio::test]
+async fn a_hung_surface_does_not_hold_back_another_surfaces_results() {
+    let emulator = emulator_with_manual_approval().await;
+    let api = signed_in(&emulator).await;
+    let outcomes = run(
+        &api,
+        ActivateParams::new(
+            pick(&roles(&api).await, &["Contributor", "Security Administrator"]),
+            Some("independent surfaces"),
+        ),
+    )
+    .await;
+    emulator
+        .set_faults(vec![fault(json!({
+            "pathPrefix": "/graph/v1.0/roleManagement/directory/roleAssignmentScheduleRequests",
+            "latencyMs": 60_000,
+        }))])
+        .unwrap();
+    let events = EventSink::buffered();
+    let requests = outcomes.iter().map(target_of).collect();
+    let began = Instant::now();
+    let waiting = tokio::spawn({
+        let (api, events) = (api.clone(), events.clone());
+        async move { wait::wait(&api, &events, params(requests, 5)).await.unwrap() }
+    });
+
+    let mut seen: Vec<Value> = Vec::new();
+    while finished_events(&seen).is_empty() {
+        assert!(
+            began.elapsed() < Duration::from_secs(4),
+            "Contributor was held back: {seen:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        seen.extend(events.drain().iter().map(|e| serde_json::from_str::<Value>(e).unwrap()));
+    }
+    assert_eq!(finished_events(&seen)[0]["roleName"], "Contributor");
+    assert_eq!(finished_events(&seen)[0]["status"], "Active");
+
+    let results = waiting.await.unwrap();
+    assert!(
+        began.elapsed() < Duration::from_secs(8),
+        "the deadline bounds a hung poll: {:?}",
+        began.elapsed()
+    );
+    let security = results
+        .iter()
+        .find(|r| r.role_name == "Security Administrator")
+        .unwrap();
+    let value = serde_json::to_value(security).unwrap();
+    assert_eq!(value["status"], "TimedOut", "{value}");
+    assert!(
+        value["message"].as_str().unwrap_or_default().contains("did not answer"),
+        "{value}"
+    );
+    assert_eq!(results[0].role_name, "Contributor", "results keep the caller's order");
 }

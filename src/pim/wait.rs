@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -143,6 +144,7 @@ impl WaitResult {
 }
 
 const MAX_INTERVAL: Duration = Duration::from_secs(30);
+const LAST_ROUND: Duration = Duration::from_secs(2);
 
 fn request_id_matches(wanted: &str, listed: &Value) -> bool {
     let id = listed["id"].as_str().unwrap_or_default();
@@ -160,67 +162,125 @@ async fn active_instances(api: &ApiClient, events: &EventSink, kind: Kind) -> Re
     }
 }
 
+/// When to poll and when to give up, shared by every surface's loop.
+#[derive(Clone, Copy)]
+struct Schedule {
+    deadline: Instant,
+    timeout: Duration,
+    base: Duration,
+}
+
+/// Requests of one surface, with their place in the caller's list.
+struct SurfaceWait<'a> {
+    kind: Kind,
+    targets: Vec<&'a WaitTarget>,
+    results: Vec<(usize, WaitResult)>,
+    reported: Vec<bool>,
+}
+
+/// Each surface polls on its own: a slow or failing surface never holds back another's results.
 pub async fn wait(api: &ApiClient, events: &EventSink, params: WaitParams) -> Result<Vec<WaitResult>, Error> {
     let timeout = Duration::from_secs(params.timeout_sec.unwrap_or(600));
-    let base = Duration::from_secs_f64(params.interval_sec.unwrap_or(5.0).clamp(0.2, 300.0));
-    let deadline = Instant::now() + timeout;
-    let mut results: Vec<WaitResult> = params.requests.iter().map(WaitResult::waiting).collect();
-    let mut reported = vec![false; results.len()];
-    let mut interval = base;
+    let schedule = Schedule {
+        deadline: Instant::now() + timeout,
+        timeout,
+        base: Duration::from_secs_f64(params.interval_sec.unwrap_or(5.0).clamp(0.2, 300.0)),
+    };
+    let kinds: BTreeSet<Kind> = params.requests.iter().map(|r| r.kind).collect();
+    let surfaces = kinds.into_iter().map(|kind| {
+        let (indexes, targets): (Vec<usize>, Vec<&WaitTarget>) = params
+            .requests
+            .iter()
+            .enumerate()
+            .filter(|(_, target)| target.kind == kind)
+            .unzip();
+        SurfaceWait {
+            kind,
+            results: indexes
+                .into_iter()
+                .zip(&targets)
+                .map(|(index, target)| (index, WaitResult::waiting(target)))
+                .collect(),
+            reported: vec![false; targets.len()],
+            targets,
+        }
+    });
+    let progress = Progress {
+        done: AtomicUsize::new(0),
+        total: params.requests.len(),
+    };
+    let finished =
+        futures::future::join_all(surfaces.map(|surface| wait_surface(api, events, surface, schedule, &progress)))
+            .await;
+    let mut results: Vec<(usize, WaitResult)> = finished.into_iter().flatten().collect();
+    results.sort_by_key(|(index, _)| *index);
+    Ok(results.into_iter().map(|(_, result)| result).collect())
+}
+
+async fn wait_surface(
+    api: &ApiClient,
+    events: &EventSink,
+    mut surface: SurfaceWait<'_>,
+    schedule: Schedule,
+    progress: &Progress,
+) -> Vec<(usize, WaitResult)> {
+    let mut interval = schedule.base;
     loop {
-        poll(api, events, &params.requests, &mut results).await;
-        confirm_active(api, events, &mut results).await;
-        report(events, &results, &mut reported);
-        if results.iter().all(|r| r.status.is_final()) {
-            return Ok(results);
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            for result in results.iter_mut().filter(|r| !r.status.is_final()) {
-                result.time_out(timeout);
+        // The round at the deadline still gets a moment: a healthy poll answers in milliseconds.
+        let left = schedule
+            .deadline
+            .saturating_duration_since(Instant::now())
+            .max(LAST_ROUND);
+        let round = async {
+            poll(api, events, &surface.targets, &mut surface.results).await;
+            confirm_active(api, events, surface.kind, &mut surface.results).await;
+        };
+        if tokio::time::timeout(left, round).await.is_err() {
+            // The last problem a finished round saw says more than the round cut short.
+            for (_, result) in surface.results.iter_mut().filter(|(_, r)| !r.status.is_final()) {
+                result
+                    .message
+                    .get_or_insert_with(|| "the service did not answer in the time left".into());
             }
-            report_finished(events, &results, &mut reported);
-            return Ok(results);
         }
-        tokio::time::sleep(interval.min(deadline - now)).await;
-        interval = (interval.mul_f64(1.25)).min(MAX_INTERVAL.max(base));
+        if Instant::now() >= schedule.deadline {
+            for (_, result) in surface.results.iter_mut().filter(|(_, r)| !r.status.is_final()) {
+                result.time_out(schedule.timeout);
+            }
+        }
+        report(events, &mut surface, progress);
+        if surface.results.iter().all(|(_, r)| r.status.is_final()) {
+            return surface.results;
+        }
+        let left = schedule.deadline.saturating_duration_since(Instant::now());
+        tokio::time::sleep(interval.min(left)).await;
+        interval = (interval.mul_f64(1.25)).min(MAX_INTERVAL.max(schedule.base));
     }
 }
 
-/// One list of my requests per surface with open requests; a request missing from a list is looked
-/// up by its id. A failed poll leaves the request open, with the failure as its message.
-async fn poll(api: &ApiClient, events: &EventSink, targets: &[WaitTarget], results: &mut [WaitResult]) {
-    let open: BTreeSet<Kind> = results
-        .iter()
-        .filter(|r| !r.status.is_final())
-        .map(|r| r.kind)
-        .collect();
-    let lists: HashMap<Kind, Result<Vec<Value>, Error>> = futures::future::join_all(
-        open.iter()
-            .map(|kind| async move { (*kind, my_requests(api, events, *kind).await) }),
-    )
-    .await
-    .into_iter()
-    .collect();
-    for (result, target) in results.iter_mut().zip(targets) {
+/// My requests of one surface in one list; a request missing from it is looked up by its id. A
+/// failed poll leaves the request open, with the failure as its message.
+async fn poll(api: &ApiClient, events: &EventSink, targets: &[&WaitTarget], results: &mut [(usize, WaitResult)]) {
+    let Some(kind) = targets.first().map(|t| t.kind) else {
+        return;
+    };
+    let listed = match my_requests(api, events, kind).await {
+        Ok(listed) => listed,
+        Err(error) => {
+            tracing::warn!("could not read {kind:?} requests this round: {error}");
+            for (_, result) in results.iter_mut().filter(|(_, r)| !r.status.is_final()) {
+                result.message = Some(error.to_string());
+            }
+            return;
+        }
+    };
+    for ((_, result), target) in results.iter_mut().zip(targets) {
         if result.status.is_final() {
             continue;
         }
-        let listed = match lists.get(&target.kind) {
-            Some(Ok(listed)) => listed
-                .iter()
-                .find(|r| request_id_matches(&target.request_id, r))
-                .cloned(),
-            Some(Err(error)) => {
-                tracing::warn!("could not read {:?} requests this round: {error}", target.kind);
-                result.message = Some(error.to_string());
-                continue;
-            }
-            None => continue,
-        };
-        let found = match listed {
-            Some(request) => Some(request),
-            None => match requests::fetch(api, events, target.kind, &target.request_id).await {
+        let found = match listed.iter().find(|r| request_id_matches(&target.request_id, r)) {
+            Some(request) => Some(request.clone()),
+            None => match requests::fetch(api, events, kind, &target.request_id).await {
                 Ok(found) => found,
                 Err(error) => {
                     result.message = Some(error.to_string());
@@ -235,29 +295,20 @@ async fn poll(api: &ApiClient, events: &EventSink, targets: &[WaitTarget], resul
     }
 }
 
-/// Provisioned is not yet active: confirms the instance is visible (one list per surface).
-async fn confirm_active(api: &ApiClient, events: &EventSink, results: &mut [WaitResult]) {
-    let confirming: BTreeSet<Kind> = results
-        .iter()
-        .filter(|r| r.status == WaitStatus::Provisioning)
-        .map(|r| r.kind)
-        .collect();
-    let instances = futures::future::join_all(
-        confirming
-            .iter()
-            .map(|kind| async move { active_instances(api, events, *kind).await }),
-    )
-    .await;
+/// Provisioned is not yet active: confirms the instance is visible (one list for the surface).
+async fn confirm_active(api: &ApiClient, events: &EventSink, kind: Kind, results: &mut [(usize, WaitResult)]) {
+    let confirming = |r: &WaitResult| r.status == WaitStatus::Provisioning && r.request_status.is_some();
+    if !results.iter().any(|(_, r)| confirming(r)) {
+        return;
+    }
+    let Ok(instances) = active_instances(api, events, kind).await else {
+        return;
+    };
     let active: HashMap<String, Option<DateTime<Utc>>> = instances
         .into_iter()
-        .filter_map(Result::ok)
-        .flatten()
         .map(|role| (role.key, role.active_until))
         .collect();
-    for result in results
-        .iter_mut()
-        .filter(|r| r.status == WaitStatus::Provisioning && r.request_status.is_some())
-    {
+    for (_, result) in results.iter_mut().filter(|(_, r)| confirming(r)) {
         if let Some(until) = active.get(&result.key) {
             result.status = WaitStatus::Active;
             result.active_until = *until;
@@ -265,28 +316,30 @@ async fn confirm_active(api: &ApiClient, events: &EventSink, results: &mut [Wait
     }
 }
 
-/// Progress, each request's status, and `requestFinished` for the requests that just became final.
-fn report(events: &EventSink, results: &[WaitResult], reported: &mut [bool]) {
-    let done = results.iter().filter(|r| r.status.is_final()).count();
-    events.progress(json!({
-        "activity": "Waiting for PIM requests",
-        "status": format!("{done} of {} done", results.len()),
-        "percent": if results.is_empty() { 100 } else { done * 100 / results.len() },
-    }));
-    for result in results {
-        events.emit("requestStatus", serde_json::to_value(result).unwrap_or_default());
-    }
-    report_finished(events, results, reported);
+/// How many requests of all surfaces are final, for the one progress bar.
+struct Progress {
+    done: AtomicUsize,
+    total: usize,
 }
 
-/// `requestFinished` once per request: the same object the final result holds for it.
-fn report_finished(events: &EventSink, results: &[WaitResult], reported: &mut [bool]) {
-    for (result, reported) in results.iter().zip(reported.iter_mut()) {
+/// Progress, each request's status, and `requestFinished` for the requests that just became final
+/// (the same object the final result holds for it).
+fn report(events: &EventSink, surface: &mut SurfaceWait<'_>, progress: &Progress) {
+    let mut newly_final = 0;
+    for ((_, result), reported) in surface.results.iter().zip(surface.reported.iter_mut()) {
+        events.emit("requestStatus", serde_json::to_value(result).unwrap_or_default());
         if result.status.is_final() && !*reported {
             *reported = true;
+            newly_final += 1;
             events.emit("requestFinished", serde_json::to_value(result).unwrap_or_default());
         }
     }
+    let done = progress.done.fetch_add(newly_final, Ordering::SeqCst) + newly_final;
+    events.progress(json!({
+        "activity": "Waiting for PIM requests",
+        "status": format!("{done} of {} done", progress.total),
+        "percent": (done * 100).checked_div(progress.total).unwrap_or(100),
+    }));
 }
 
 /// Rejects an empty or malformed wait before any call.
