@@ -11,7 +11,7 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('PimRust.Format.ps1xml')
     FunctionsToExport    = @()
-    CmdletsToExport      = @('Connect-Pim', 'Disconnect-Pim', 'Get-PimContext', 'Get-PimEligibleRole', 'Get-PimActiveRole', 'Invoke-PimActivation', 'Invoke-PimDeactivation', 'Wait-PimRequest')
+    CmdletsToExport      = @('Connect-Pim', 'Disconnect-Pim', 'Get-PimContext', 'Get-PimEligibleRole', 'Get-PimActiveRole', 'Invoke-PimActivation', 'Invoke-PimDeactivation', 'Select-PimRole', 'Wait-PimRequest')
     VariablesToExport    = @()
     AliasesToExport      = @()
     PrivateData          = @{

@@ -98,7 +98,7 @@ Describe 'What import and context show' {
         $exported = [regex]::Matches($run.Output, '(?m)^(?:Importing|Exporting) (?:cmdlet|function) ''([^'']+)''') | ForEach-Object { $_.Groups[1].Value }
         $exported | Sort-Object -Unique | Should -Be @(
             'Connect-Pim', 'Disconnect-Pim', 'Get-PimActiveRole', 'Get-PimContext', 'Get-PimEligibleRole',
-            'Invoke-PimActivation', 'Invoke-PimDeactivation', 'Wait-PimRequest')
+            'Invoke-PimActivation', 'Invoke-PimDeactivation', 'Select-PimRole', 'Wait-PimRequest')
     }
 
     It 'shows the tenant and readable tokens in Format-List *' {

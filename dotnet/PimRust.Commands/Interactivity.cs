@@ -26,6 +26,25 @@ internal static class Interactivity
     }
 
     /// <summary>
+    /// Whether the host can ask the user something through <c>Host.UI.ReadLine</c> (Select-PimRole): not under
+    /// <c>pwsh -NonInteractive</c>, in a host that has a user interface (not the default host of a runbook or a
+    /// background runspace), and, in the console host, with console input. A remoting host forwards the question to
+    /// the client's host, which answers or refuses.
+    /// </summary>
+    public static bool CanPrompt(PSHost? host)
+    {
+        if (StartedNonInteractive.Value || !Environment.UserInteractive)
+        {
+            return false;
+        }
+        if (host?.UI is null || host.Name == "Default Host")
+        {
+            return false;
+        }
+        return host.Name != "ConsoleHost" || !Console.IsInputRedirected;
+    }
+
+    /// <summary>
     /// pwsh's own rule: <c>-NonInteractive</c> may be shortened down to <c>-noni</c>, with <c>-</c>, <c>--</c> or
     /// <c>/</c>; what follows -Command or -File belongs to the script.
     /// </summary>

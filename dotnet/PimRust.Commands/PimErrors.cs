@@ -23,6 +23,7 @@ internal static class PimErrors
         ["AuthenticationRequired"] = ErrorCategory.AuthenticationError,
         ["AuthenticationFailed"] = ErrorCategory.AuthenticationError,
         ["InteractionRequired"] = ErrorCategory.AuthenticationError,
+        ["NonInteractive"] = ErrorCategory.InvalidOperation,
         ["Forbidden"] = ErrorCategory.PermissionDenied,
         ["PolicyViolation"] = ErrorCategory.PermissionDenied,
         ["Request"] = ErrorCategory.PermissionDenied,
@@ -55,6 +56,9 @@ internal static class PimErrors
         ["RoleNotFound"] = "Run Get-PimEligibleRole to see the names, or use wildcards.",
         ["AmbiguousRole"] = "Pipe the role from Get-PimEligibleRole, or add -Scope or -Kind so one role matches.",
         ["InvalidInput"] = "Pipe roles from Get-PimEligibleRole or Get-PimActiveRole, or use -Name.",
+        ["InvalidInput.NotARole"] = "Pipe roles from Get-PimEligibleRole or Get-PimActiveRole.",
+        ["NonInteractive"] =
+            "Select-PimRole needs someone to answer; in scripts, filter with -Name / -Scope / -Kind instead (Get-PimEligibleRole -Name 'Global Reader' | Invoke-PimActivation).",
         ["WrongTenant"] = "List the roles again in this session (Get-PimEligibleRole), or Connect-Pim to their tenant.",
         ["Timeout"] = "Run Wait-PimRequest again with a longer -TimeoutSec; the requests keep going.",
     };

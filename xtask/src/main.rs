@@ -18,7 +18,8 @@ const USAGE: &str = "usage: cargo xtask <setup|build|test|demo|bench|clean> [--d
           fresh pwsh, PowerShell parse and PSScriptAnalyzer lint (a missing pwsh, Pester or
           PSScriptAnalyzer is a failure)
   demo    build, then run the main job (sign in, list, activate, wait) in pwsh against the sandbox
-  bench   list / activate / wait benchmarks against the sandbox with 100 ms injected latency
+  bench   list / activate / wait benchmarks against the sandbox with 100 ms injected latency, then
+          import, first-call and one-activation cost in fresh pwsh processes against their baselines
   clean   remove build output";
 
 fn main() -> ExitCode {
@@ -33,18 +34,7 @@ fn main() -> ExitCode {
         Some("build") => layout::build(profile).map(|_| ()),
         Some("test") => test(profile),
         Some("demo") => demo(profile),
-        Some("bench") => run::run(
-            &mut run::cargo(&[
-                "run",
-                "--locked",
-                "--release",
-                "-p",
-                "pimrust-core",
-                "--example",
-                "bench",
-            ]),
-            None,
-        ),
+        Some("bench") => bench(profile),
         Some("clean") => layout::clean(),
         _ => {
             eprintln!("{USAGE}");
@@ -69,6 +59,33 @@ fn demo(profile: layout::Profile) -> Result<(), String> {
         .arg(&module.root)
         .arg("-Emulator")
         .arg(&module.emulator);
+    run::run(&mut command, None)
+}
+
+/// The core's benchmarks, then what a user pays in pwsh: import, first call, one activation.
+fn bench(profile: layout::Profile) -> Result<(), String> {
+    run::run(
+        &mut run::cargo(&[
+            "run",
+            "--locked",
+            "--release",
+            "-p",
+            "pimrust-core",
+            "--example",
+            "bench",
+        ]),
+        None,
+    )?;
+    let module = layout::build(profile)?;
+    let pwsh = tools::pwsh()?;
+    let mut command = std::process::Command::new(&pwsh);
+    command
+        .args(["-NoProfile", "-File", "tools/Measure-PimStartup.ps1", "-ModuleRoot"])
+        .arg(&module.root)
+        .arg("-Emulator")
+        .arg(&module.emulator)
+        .arg("-Pwsh")
+        .arg(&pwsh);
     run::run(&mut command, None)
 }
 

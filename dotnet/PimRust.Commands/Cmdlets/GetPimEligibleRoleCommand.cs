@@ -11,26 +11,8 @@ namespace PimRust.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "PimEligibleRole", DefaultParameterSetName = "All")]
 [OutputType(typeof(EligibleRole))]
-public sealed class GetPimEligibleRoleCommand : PimCmdlet
+public sealed class GetPimEligibleRoleCommand : RoleListCommand
 {
-    private List<EligibleRole>? _roles;
-
-    [Parameter(Position = 0, ValueFromPipeline = true)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(RoleNameCompleter))]
-    public string[]? Name { get; set; }
-
-    [Parameter]
-    [ValidateSet("DirectoryRole", "Group", "AzureResource")]
-    public string[]? Kind { get; set; }
-
-    [Parameter]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(ScopeCompleter))]
-    public string[]? Scope { get; set; }
-
     [Parameter(ParameterSetName = "Active")]
     public SwitchParameter Active { get; set; }
 
@@ -40,24 +22,11 @@ public sealed class GetPimEligibleRoleCommand : PimCmdlet
     [Parameter]
     public SwitchParameter Refresh { get; set; }
 
-    protected override void ProcessRecord()
-    {
-        // Listed once, whatever number of names come down the pipeline.
-        _roles ??= Filter(RoleListing.Eligible(this, Kind ?? Array.Empty<string>(), Refresh));
-        if (Name is null)
-        {
-            WriteObject(_roles, enumerateCollection: true);
-            return;
-        }
-        foreach (string pattern in Name)
-        {
-            WriteObject(RoleSelector.Named(this, _roles, pattern, "eligible"), enumerateCollection: true);
-        }
-    }
+    private protected override string What => "eligible";
 
-    private List<EligibleRole> Filter(List<EligibleRole> roles)
+    private protected override IReadOnlyList<PimRole> List()
     {
-        IEnumerable<EligibleRole> selected = RoleSelector.InScopes(roles, Scope);
+        IEnumerable<EligibleRole> selected = RoleSelector.InScopes(RoleListing.Eligible(this, Kind ?? Array.Empty<string>(), Refresh), Scope);
         if (Active)
         {
             selected = selected.Where(role => role.Status == "Active");
