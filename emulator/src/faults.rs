@@ -1,22 +1,9 @@
-//! Fault and latency injection rules.
+//! Fault and latency injection rules, and the engine that decides the faults of each request.
 
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::{Deserialize, Serialize};
 
-/// Which emulated host a request went to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Surface {
-    /// `/{tenant}/oauth2/v2.0/...` and OIDC metadata.
-    Login,
-    /// `/graph/...`
-    Graph,
-    /// `/arm/...`
-    Arm,
-    /// `/_emulator/...`
-    Control,
-    Other,
-}
+use crate::wire::{FaultOutcome, Surface};
 
 /// One fault rule. A rule *matches* a request by method / path / surface; a matching rule
 /// *fires* on the 1st..`firstN`-th match (if `firstN` is set), on every `everyKth` match (if set),
@@ -82,37 +69,6 @@ impl FaultRule {
             return Err(format!("status {s} is not an HTTP status"));
         }
         Ok(())
-    }
-}
-
-/// What the fault engine decided for one request.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FaultOutcome {
-    pub latency_ms: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub retry_after_sec: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    pub drop_connection: bool,
-    pub drop_after_action: bool,
-    pub slow_body_ms: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub claims_challenge_acrs: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub fired_rules: Vec<String>,
-}
-
-impl FaultOutcome {
-    pub fn is_noop(&self) -> bool {
-        self.latency_ms == 0
-            && self.status.is_none()
-            && !self.drop_connection
-            && !self.drop_after_action
-            && self.slow_body_ms == 0
-            && self.claims_challenge_acrs.is_none()
     }
 }
 

@@ -22,17 +22,16 @@
 //! # Ok(()) }
 //! ```
 
-mod arm;
-mod control;
+// Layers, each using only those below it: server → surfaces → state → identity / scenario
+// (→ faults) → wire → util.
 mod faults;
-mod graph;
-mod odata;
-mod policy;
+mod identity;
 pub mod scenario;
 mod server;
 mod state;
-mod token;
+mod surfaces;
 mod util;
+mod wire;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -40,11 +39,11 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use tokio_util::sync::CancellationToken;
 
-pub use control::FaultConfig;
-pub use faults::{FaultOutcome, FaultRule, Surface};
+pub use faults::FaultRule;
+pub use identity::{ARM_AUDIENCE, AccessClaims, GRAPH_AUDIENCE, Resource, TEST_SIGNING_KEY, TokenSpec};
 pub use scenario::{Decision, Scenario, ScenarioError};
-pub use server::LogEntry;
-pub use token::{ARM_AUDIENCE, AccessClaims, GRAPH_AUDIENCE, Resource, TEST_SIGNING_KEY, TokenSpec};
+pub use surfaces::control::FaultConfig;
+pub use wire::{FaultOutcome, LogEntry, Surface};
 
 /// Options for [`start`].
 #[derive(Debug, Clone)]
@@ -202,7 +201,10 @@ impl RunningEmulator {
 
     /// Approves a pending device code as `upn` (default user when `None`).
     pub fn approve_device_code(&self, user_code: &str, upn: Option<&str>) -> Result<(), ControlError> {
-        control::decide_device_code(&mut self.shared.lock(), user_code, true, upn, None).map_err(ControlError)
+        self.shared
+            .lock()
+            .decide_device_code(user_code, true, upn, None)
+            .map_err(ControlError)
     }
     /// Like [`Self::approve_device_code`] with an explicit `amr` for the sign-in.
     pub fn approve_device_code_with_amr(
@@ -211,10 +213,16 @@ impl RunningEmulator {
         upn: Option<&str>,
         amr: Vec<String>,
     ) -> Result<(), ControlError> {
-        control::decide_device_code(&mut self.shared.lock(), user_code, true, upn, Some(amr)).map_err(ControlError)
+        self.shared
+            .lock()
+            .decide_device_code(user_code, true, upn, Some(amr))
+            .map_err(ControlError)
     }
     pub fn deny_device_code(&self, user_code: &str) -> Result<(), ControlError> {
-        control::decide_device_code(&mut self.shared.lock(), user_code, false, None, None).map_err(ControlError)
+        self.shared
+            .lock()
+            .decide_device_code(user_code, false, None, None)
+            .map_err(ControlError)
     }
 
     /// Moves the emulator clock forward (tokens, activations, device codes, approvals).

@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use crate::wire::Req;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
     Eq,
@@ -304,6 +306,23 @@ pub fn next_link(base: &str, path: &str, query: &[(String, String)], skip_key: &
     ser.append_pair(skip_key, &encode_skip(offset));
     let path = path.replace(' ', "%20");
     format!("{base}{path}?{}", ser.finish())
+}
+
+/// The page of `items` that starts at `offset` (at most `size` long), and the link to the next
+/// page of the request when more items remain.
+pub fn page_of(
+    base: &str,
+    req: &Req,
+    items: Vec<Value>,
+    offset: usize,
+    size: usize,
+    skip_key: &str,
+) -> (Vec<Value>, Option<String>) {
+    let total = items.len();
+    let page: Vec<Value> = items.into_iter().skip(offset).take(size).collect();
+    let next = (offset.saturating_add(size) < total)
+        .then(|| next_link(base, &req.path, &req.query, skip_key, offset.saturating_add(size)));
+    (page, next)
 }
 
 #[cfg(test)]

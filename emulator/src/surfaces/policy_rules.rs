@@ -2,8 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::scenario::PolicySettings;
-use crate::state::EmuState;
+use crate::scenario::{PolicySettings, Scenario};
 
 fn target(arm: bool) -> Value {
     if arm {
@@ -13,19 +12,19 @@ fn target(arm: bool) -> Value {
     }
 }
 
-fn approvers(st: &EmuState, p: &PolicySettings, arm: bool) -> Vec<Value> {
+fn approvers(scenario: &Scenario, p: &PolicySettings, arm: bool) -> Vec<Value> {
     let Some(a) = &p.approval else { return vec![] };
     a.approvers
         .iter()
         .map(|key| {
-            if let Some(u) = st.scenario.find_user(key) {
+            if let Some(u) = scenario.find_user(key) {
                 if arm {
                     json!({"id": u.id, "userType": "User", "isBackup": false, "description": u.display_name})
                 } else {
                     json!({"@odata.type": "#microsoft.graph.singleUser", "userId": u.id, "description": u.display_name})
                 }
             } else {
-                let desc = st.scenario.find_group(key).map(|g| g.display_name.clone());
+                let desc = scenario.find_group(key).map(|g| g.display_name.clone());
                 if arm {
                     json!({"id": key, "userType": "Group", "isBackup": false, "description": desc})
                 } else {
@@ -37,7 +36,7 @@ fn approvers(st: &EmuState, p: &PolicySettings, arm: bool) -> Vec<Value> {
 }
 
 /// The four end-user activation rules for a policy.
-pub fn rules(st: &EmuState, p: &PolicySettings, arm: bool) -> Vec<Value> {
+pub fn rules(scenario: &Scenario, p: &PolicySettings, arm: bool) -> Vec<Value> {
     let ty = |graph: &str, armty: &str| -> (&'static str, Value) {
         if arm {
             ("ruleType", json!(armty))
@@ -93,7 +92,7 @@ pub fn rules(st: &EmuState, p: &PolicySettings, arm: bool) -> Vec<Value> {
             "approvalMode": if approval_required { "SingleStage" } else { "NoApproval" },
             "approvalStages": [{"approvalStageTimeOutInDays": 1, "isApproverJustificationRequired": true,
                 "escalationTimeInMinutes": 0, "isEscalationEnabled": false,
-                "primaryApprovers": approvers(st, p, arm), "escalationApprovers": []}]}}),
+                "primaryApprovers": approvers(scenario, p, arm), "escalationApprovers": []}]}}),
     );
     push(
         ty(
