@@ -12,7 +12,7 @@ use crate::events::EventSink;
 use crate::http::{HttpClient, Idempotency};
 use bytes::Bytes;
 use reqwest::header::HeaderMap;
-use reqwest::{RequestBuilder, StatusCode};
+use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -207,14 +207,9 @@ impl ApiClient {
         let mut items = Vec::new();
         let mut visited = HashSet::new();
         let mut next = Some(first);
-        let client = self.http.inner().clone();
         while let Some(url) = next.take() {
             visited.insert(url.clone());
-            let response = self
-                .send(resource, Idempotency::Idempotent, None, events, |token| {
-                    client.get(&url).header("authorization", token.authorization())
-                })
-                .await?;
+            let response = self.get_json(resource, &url, events).await?;
             if !response.status.is_success() {
                 return Err(response.into_error(resource));
             }
@@ -236,8 +231,37 @@ impl ApiClient {
         Ok(items)
     }
 
-    pub fn http(&self) -> &HttpClient {
-        &self.http
+    /// GETs `url` with a token for `resource` (idempotent: retried on transport failures).
+    pub async fn get_json(&self, resource: Resource, url: &str, events: &EventSink) -> Result<ApiResponse, Error> {
+        self.send_json(resource, Method::GET, url, None, Idempotency::Idempotent, None, events)
+            .await
+    }
+
+    /// Sends `method url` with a token for `resource`: a JSON `body`, or an empty one (declared as
+    /// such, except on GET). `claims` as in [`send`](Self::send).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send_json(
+        &self,
+        resource: Resource,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        idempotency: Idempotency,
+        claims: Option<&Value>,
+        events: &EventSink,
+    ) -> Result<ApiResponse, Error> {
+        let client = self.http.inner().clone();
+        self.send(resource, idempotency, claims, events, |token| {
+            let request = client
+                .request(method.clone(), url)
+                .header("authorization", token.authorization());
+            match body {
+                Some(body) => request.json(body),
+                None if method == Method::GET => request,
+                None => request.header("content-length", "0"),
+            }
+        })
+        .await
     }
 }
 

@@ -4,13 +4,15 @@
 //! name chosen here (a resend is the same request), and a Graph request whose answer was lost is
 //! looked up before it is sent again.
 
+pub use super::model::ActivationTarget;
+
 use super::duration;
-use super::model::{ActivationPolicy, Kind, RoleStatus};
-use super::outcome::{ActivationOutcome, from_error_response, from_request};
+use super::endpoints::Urls;
+use super::model::{Answer, RoleStatus};
+use super::outcome::{self, ActivationOutcome, Refusal};
 use super::requests::{self, RequestOptions, RequestRef};
 use crate::api::ApiClient;
 use crate::auth::claims;
-use crate::auth::cloud::Resource;
 use crate::error::{Error, ErrorKind};
 use crate::events::EventSink;
 use crate::http::Idempotency;
@@ -20,25 +22,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::Duration;
-
-/// The parts of an eligible role an activation needs (the host sends back what it listed).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ActivationTarget {
-    pub key: String,
-    pub kind: Kind,
-    pub role_name: String,
-    pub role_definition_id: String,
-    pub scope: String,
-    pub principal_id: String,
-    pub group_id: Option<String>,
-    pub access_id: Option<String>,
-    pub directory_scope_id: Option<String>,
-    pub eligibility_schedule_id: Option<String>,
-    pub status: Option<RoleStatus>,
-    #[serde(default)]
-    pub policy: ActivationPolicy,
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -245,14 +228,9 @@ async fn submit(api: &ApiClient, events: &EventSink, plan: Plan, options: Reques
         json!({"key": target.key, "roleName": target.role_name, "status": "Submitting"}),
     );
     let sent_at = Utc::now();
-    let request = match requests::build(api, target, plan.duration, plan.start, &options) {
-        Ok(request) => request,
+    let request = match Urls::of(api) {
+        Ok(urls) => requests::build(&urls, target, plan.duration, plan.start, &options),
         Err(error) => return ActivationOutcome::from_error(target, &error, plan.warnings),
-    };
-    let resource = if target.kind == Kind::AzureResource {
-        Resource::Arm
-    } else {
-        Resource::Graph
     };
     let mut result = send(api, events, &request, plan.claims.as_ref(), options.validate_only).await;
     if let Err(error) = &result {
@@ -270,10 +248,8 @@ async fn submit(api: &ApiClient, events: &EventSink, plan: Plan, options: Reques
         }
     }
     let mut outcome = match result {
-        Ok(Answer::Accepted(body)) => from_request(target, &body, options.deactivate, options.validate_only),
-        Ok(Answer::Refused(response)) => {
-            from_error_response(api, events, target, &response, resource, options.deactivate, &request).await
-        }
+        Ok(Answer::Accepted(body)) => outcome::from_request(target, &body, options.deactivate, options.validate_only),
+        Ok(Answer::Refused(response)) => refused(api, events, target, &response, &request, options.deactivate).await,
         Err(error) => ActivationOutcome::from_error(target, &error, Vec::new()),
     };
     outcome.warnings.extend(plan.warnings);
@@ -287,9 +263,26 @@ async fn submit(api: &ApiClient, events: &EventSink, plan: Plan, options: Reques
     outcome
 }
 
-pub enum Answer {
-    Accepted(Value),
-    Refused(crate::api::ApiResponse),
+/// The outcome of a refused request, after the look-up the refusal asks for.
+async fn refused(
+    api: &ApiClient,
+    events: &EventSink,
+    target: &ActivationTarget,
+    response: &crate::api::ApiResponse,
+    request: &RequestRef,
+    deactivate: bool,
+) -> ActivationOutcome {
+    match outcome::from_error_response(target, response, request.resource, deactivate) {
+        Refusal::Outcome(outcome) => *outcome,
+        Refusal::ReadBack => {
+            let found = requests::read_back(api, events, request).await;
+            outcome::read_back(target, found.as_ref(), deactivate)
+        }
+        Refusal::FindPending => {
+            let pending = requests::find_pending(api, events, target).await.ok().flatten();
+            outcome::attach_pending(target, pending.as_ref(), deactivate)
+        }
+    }
 }
 
 async fn send(
@@ -299,52 +292,27 @@ async fn send(
     claims: Option<&Value>,
     validate_only: bool,
 ) -> Result<Answer, Error> {
-    let client = api.http().inner().clone();
-    let url = if validate_only {
-        request.validate_url.clone().unwrap_or_else(|| request.url.clone())
-    } else {
-        request.url.clone()
+    let (method, url) = match (&request.validate_url, validate_only) {
+        (Some(validate_url), true) => (reqwest::Method::POST, validate_url),
+        _ => (request.method.clone(), &request.url),
     };
-    let method = if validate_only && request.validate_url.is_some() {
-        reqwest::Method::POST
-    } else {
-        request.method.clone()
-    };
-    let body = request.body.clone();
-    let resource = request.resource;
     // Never resent blindly: a lost answer is looked up first (see `submit`).
     let response = api
-        .send(resource, Idempotency::NotIdempotent, claims, events, |token| {
-            client
-                .request(method.clone(), &url)
-                .header("authorization", token.authorization())
-                .json(&body)
-        })
+        .send_json(
+            request.resource,
+            method,
+            url,
+            Some(&request.body),
+            Idempotency::NotIdempotent,
+            claims,
+            events,
+        )
         .await?;
     Ok(if response.status.is_success() {
         Answer::Accepted(response.json().unwrap_or(Value::Null))
     } else {
         Answer::Refused(response)
     })
-}
-
-impl From<&super::model::EligibleRole> for ActivationTarget {
-    fn from(role: &super::model::EligibleRole) -> Self {
-        Self {
-            key: role.key.clone(),
-            kind: role.kind,
-            role_name: role.role_name.clone(),
-            role_definition_id: role.role_definition_id.clone(),
-            scope: role.scope.clone(),
-            principal_id: role.principal_id.clone(),
-            group_id: role.group_id.clone(),
-            access_id: role.access_id.clone(),
-            directory_scope_id: role.directory_scope_id.clone(),
-            eligibility_schedule_id: role.eligibility_schedule_id.clone(),
-            status: Some(role.status),
-            policy: role.policy.clone(),
-        }
-    }
 }
 
 impl ActivateParams {

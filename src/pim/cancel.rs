@@ -1,14 +1,12 @@
 //! Cancelling pending requests.
 
-use super::arm;
-use super::model::Kind;
-use super::requests::{arm_base, graph_collection};
-use super::wait::WaitTarget;
+use super::endpoints::Urls;
+use super::model::WaitTarget;
 use crate::api::ApiClient;
-use crate::auth::cloud::Resource;
 use crate::error::Error;
 use crate::events::EventSink;
 use crate::http::Idempotency;
+use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -21,32 +19,21 @@ pub struct CancelParams {
 /// Cancels pending requests (Graph `POST …/{id}/cancel`, ARM `POST {requestId}/cancel`). Returns the
 /// ids that were cancelled; a request no longer cancellable is reported, not an error for the rest.
 pub async fn cancel(api: &ApiClient, events: &EventSink, params: CancelParams) -> Result<Value, Error> {
-    let client = api.http().inner().clone();
     let mut cancelled = Vec::new();
     let mut refused = Vec::new();
     for target in &params.requests {
-        let (resource, url) = match target.kind {
-            Kind::AzureResource => (
-                Resource::Arm,
-                format!(
-                    "{}{}/cancel?api-version={}",
-                    arm_base(api)?,
-                    target.request_id,
-                    arm::API_VERSION
-                ),
-            ),
-            kind => (
-                Resource::Graph,
-                format!("{}/{}/cancel", graph_collection(api, kind)?, target.request_id),
-            ),
-        };
+        let resource = target.kind.resource();
+        let url = Urls::of(api)?.cancel(target.kind, &target.request_id);
         let response = api
-            .send(resource, Idempotency::Idempotent, None, events, |token| {
-                client
-                    .post(&url)
-                    .header("authorization", token.authorization())
-                    .header("content-length", "0")
-            })
+            .send_json(
+                resource,
+                Method::POST,
+                &url,
+                None,
+                Idempotency::Idempotent,
+                None,
+                events,
+            )
             .await?;
         if response.status.is_success() {
             cancelled.push(target.request_id.clone());

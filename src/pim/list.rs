@@ -2,9 +2,13 @@
 //! (no permission, no licence, no ARM sign-in) reported once while the rest lists, and each distinct
 //! policy read once per session — Graph's through `$batch`, ARM's with bounded concurrency.
 
+use super::endpoints::{Urls, graph_policy_query};
 use super::model::{ActivationPolicy, EligibleRole, Kind, KindFailure, RoleStatus};
+use super::requests::{my_requests, same_role};
+use super::status::is_activation_in_progress;
 use super::{arm, graph};
 use crate::api::ApiClient;
+use crate::auth::cloud::Resource;
 use crate::error::{Error, ErrorKind};
 use crate::events::EventSink;
 use futures::StreamExt;
@@ -46,12 +50,21 @@ fn wanted(options: &ListOptions) -> BTreeSet<Kind> {
     }
 }
 
-async fn list_kind(api: &ApiClient, events: &EventSink, kind: Kind, active: bool) -> Result<Vec<EligibleRole>, Error> {
-    match kind {
-        Kind::DirectoryRole => graph::directory_roles(api, events, active).await,
-        Kind::Group => graph::groups(api, events, active).await,
-        Kind::AzureResource => arm::roles(api, events, active).await,
-    }
+/// My eligible or active instances of one kind, each read by its surface.
+pub async fn instances(
+    api: &ApiClient,
+    events: &EventSink,
+    kind: Kind,
+    active: bool,
+) -> Result<Vec<EligibleRole>, Error> {
+    let url = Urls::of(api)?.instances(kind, active);
+    let me = api.auth().object_id()?;
+    let items = api.get_all(kind.resource(), url, events).await?;
+    let read = match kind.resource() {
+        Resource::Graph => graph::instance,
+        Resource::Arm => arm::instance,
+    };
+    Ok(items.iter().map(|item| read(kind, item, &me, active)).collect())
 }
 
 type KindListing = (Vec<EligibleRole>, Vec<EligibleRole>, Vec<serde_json::Value>);
@@ -60,9 +73,9 @@ type KindListing = (Vec<EligibleRole>, Vec<EligibleRole>, Vec<serde_json::Value>
 /// pending requests only refine the status, so failing to read them is not a failure of the kind.
 async fn all_of(api: &ApiClient, events: &EventSink, kind: Kind) -> (Kind, Result<KindListing, Error>) {
     let (eligible, active, pending) = tokio::join!(
-        list_kind(api, events, kind, false),
-        list_kind(api, events, kind, true),
-        super::requests::my_requests(api, events, kind)
+        instances(api, events, kind, false),
+        instances(api, events, kind, true),
+        my_requests(api, events, kind)
     );
     let pending = pending.unwrap_or_else(|error| {
         tracing::debug!("pending {kind:?} requests could not be read: {error}");
@@ -99,15 +112,13 @@ pub async fn eligible(
         match result {
             Ok((eligible, active, requests)) => {
                 let active: HashMap<&str, &EligibleRole> = active.iter().map(|r| (r.key.as_str(), r)).collect();
-                let pending: Vec<&serde_json::Value> = requests
-                    .iter()
-                    .filter(|r| super::requests::is_activation_in_progress(r))
-                    .collect();
+                let pending: Vec<&serde_json::Value> =
+                    requests.iter().filter(|r| is_activation_in_progress(r)).collect();
                 roles.extend(eligible.into_iter().map(|mut role| {
                     if let Some(instance) = active.get(role.key.as_str()) {
                         role.status = RoleStatus::Active;
                         role.active_until = instance.active_until;
-                    } else if pending.iter().any(|r| super::requests::same_role(&(&role).into(), r)) {
+                    } else if pending.iter().any(|r| same_role(&(&role).into(), r)) {
                         role.status = RoleStatus::PendingActivation;
                     }
                     role
@@ -141,7 +152,7 @@ pub async fn active(api: &ApiClient, events: &EventSink, options: &ListOptions) 
     let results = futures::future::join_all(
         kinds
             .iter()
-            .map(|kind| async move { (*kind, list_kind(api, events, *kind, true).await) }),
+            .map(|kind| async move { (*kind, instances(api, events, *kind, true).await) }),
     )
     .await;
     let mut roles = Vec::new();
@@ -164,7 +175,7 @@ fn policy_key(role: &EligibleRole) -> String {
             role.scope.to_ascii_lowercase(),
             role.role_definition_id.to_ascii_lowercase()
         ),
-        _ => format!("graph|{}", graph::policy_query(role).unwrap_or_default()),
+        _ => format!("graph|{}", graph_policy_query(role).unwrap_or_default()),
     }
 }
 

@@ -2,14 +2,12 @@
 //! Activated / PendingApproval / PendingProvisioning / Scheduled / AlreadyActive / Validated /
 //! Deactivated / Failed, with Microsoft's error codes turned into actionable messages.
 
-use super::activate::ActivationTarget;
-use super::model::Kind;
-use super::requests::{self, RequestRef};
-use super::status::{self, RequestState};
-use crate::api::{ApiClient, ApiResponse};
+use super::duration;
+use super::model::{ActivationTarget, Kind};
+use super::status::{self, RequestState, request_fields, request_start, request_status};
+use crate::api::ApiResponse;
 use crate::auth::cloud::Resource;
 use crate::error::{Error, ErrorKind};
-use crate::events::EventSink;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -130,11 +128,11 @@ pub fn from_request(
     deactivate: bool,
     validate_only: bool,
 ) -> ActivationOutcome {
-    let service_status = requests::request_status(body).to_string();
-    let start = requests::request_start(body);
-    let length = requests::request_fields(body)["scheduleInfo"]["expiration"]["duration"]
+    let service_status = request_status(body).to_string();
+    let start = request_start(body);
+    let length = request_fields(body)["scheduleInfo"]["expiration"]["duration"]
         .as_str()
-        .and_then(|d| super::duration::parse(d).ok());
+        .and_then(|d| duration::parse(d).ok());
     let state = status::request_state(&service_status, deactivate, start, Utc::now());
     let status = match outcome_status(state) {
         _ if validate_only => OutcomeStatus::Validated,
@@ -161,7 +159,7 @@ pub fn from_request(
         (Some(start), Some(length)) => chrono::Duration::from_std(length).ok().map(|l| start + l),
         _ => None,
     };
-    outcome.duration = length.map(super::duration::format);
+    outcome.duration = length.map(duration::format);
     outcome
 }
 
@@ -203,48 +201,67 @@ fn explain(rule: &str) -> String {
     }
 }
 
-/// The outcome of a refused request.
-pub async fn from_error_response(
-    api: &ApiClient,
-    events: &EventSink,
+/// What a refused request means: an outcome, or a look-up the caller makes first.
+pub enum Refusal {
+    Outcome(Box<ActivationOutcome>),
+    /// The ARM request's own name already exists (an earlier send went through): read it back and
+    /// pass what was found to [`read_back`].
+    ReadBack,
+    /// A request for the role is already on its way: find it and pass it to [`attach_pending`].
+    FindPending,
+}
+
+/// The outcome of an ARM request read back by its name (`None`: the service does not have it).
+pub fn read_back(target: &ActivationTarget, found: Option<&Value>, deactivate: bool) -> ActivationOutcome {
+    match found {
+        Some(body) => from_request(target, body, deactivate, false),
+        None => ActivationOutcome::already_active(target),
+    }
+}
+
+/// The outcome of attaching to the pending request found for the role (`None`: it could not be
+/// looked up).
+pub fn attach_pending(target: &ActivationTarget, pending: Option<&Value>, deactivate: bool) -> ActivationOutcome {
+    match pending {
+        Some(pending) => {
+            let mut outcome = from_request(target, pending, deactivate, false);
+            let status = request_status(pending);
+            outcome.warnings.push(format!(
+                "a request for this role was already on its way ({status}); attached to it"
+            ));
+            outcome
+        }
+        None => {
+            let mut outcome = ActivationOutcome::new(target, OutcomeStatus::PendingApproval);
+            outcome
+                .warnings
+                .push("a request for this role is already pending; it could not be looked up".into());
+            outcome
+        }
+    }
+}
+
+/// What the refusal `response` to a request sent to `resource` means.
+pub fn from_error_response(
     target: &ActivationTarget,
     response: &ApiResponse,
     resource: Resource,
     deactivate: bool,
-    request: &RequestRef,
-) -> ActivationOutcome {
+) -> Refusal {
     let status = response.status.as_u16();
     let Some((code, message)) = response.error_code_and_message() else {
-        return ActivationOutcome::from_error(target, &response.into_error(resource), Vec::new());
+        return Refusal::Outcome(Box::new(ActivationOutcome::from_error(
+            target,
+            &response.into_error(resource),
+            Vec::new(),
+        )));
     };
-    match code.as_str() {
-        "RoleAssignmentRequestExists" if request.resource == Resource::Arm => {
-            // This request's own name already exists: an earlier send of it went through.
-            match requests::read_back(api, events, request).await {
-                Some(body) => from_request(target, &body, deactivate, false),
-                None => ActivationOutcome::already_active(target),
-            }
-        }
+    let outcome = match code.as_str() {
+        "RoleAssignmentRequestExists" if resource == Resource::Arm => return Refusal::ReadBack,
         "RoleAssignmentExists" | "RoleAssignmentRequestExists" if !deactivate => {
             ActivationOutcome::already_active(target)
         }
-        "PendingRoleAssignmentRequest" => match requests::find_pending(api, events, target).await {
-            Ok(Some(pending)) => {
-                let mut outcome = from_request(target, &pending, deactivate, false);
-                let status = requests::request_status(&pending);
-                outcome.warnings.push(format!(
-                    "a request for this role was already on its way ({status}); attached to it"
-                ));
-                outcome
-            }
-            _ => {
-                let mut outcome = ActivationOutcome::new(target, OutcomeStatus::PendingApproval);
-                outcome
-                    .warnings
-                    .push("a request for this role is already pending; it could not be looked up".into());
-                outcome
-            }
-        },
+        "PendingRoleAssignmentRequest" => return Refusal::FindPending,
         "RoleAssignmentRequestPolicyValidationFailed" => {
             let rules = failed_rules(&message);
             let explained: Vec<String> = rules.iter().map(|r| explain(r)).collect();
@@ -281,12 +298,28 @@ pub async fn from_error_response(
             Vec::new(),
         ),
         _ => ActivationOutcome::from_error(target, &response.into_error(resource), Vec::new()),
-    }
+    };
+    Refusal::Outcome(Box::new(outcome))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn revoked_ends_as_deactivated_whichever_way_the_request_went() {
+        let target: ActivationTarget = serde_json::from_value(json!({
+            "key": "k", "kind": "DirectoryRole", "roleName": "Reader", "roleDefinitionId": "r", "scope": "/",
+            "principalId": "me", "groupId": null, "accessId": null, "directoryScopeId": "/",
+            "eligibilityScheduleId": null, "status": null
+        }))
+        .unwrap();
+        for deactivate in [false, true] {
+            let outcome = from_request(&target, &json!({"id": "1", "status": "Revoked"}), deactivate, false);
+            assert_eq!(outcome.status, OutcomeStatus::Deactivated, "deactivate={deactivate}");
+        }
+    }
 
     #[test]
     fn reads_failed_rules_in_both_message_forms() {

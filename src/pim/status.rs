@@ -3,7 +3,9 @@
 //! deactivates and when its activation starts. Activation outcomes, waiting and listing all map
 //! from here.
 
+use super::model::time;
 use chrono::{DateTime, Utc};
+use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestState {
@@ -58,6 +60,52 @@ pub fn request_state(status: &str, deactivate: bool, start: Option<DateTime<Utc>
         _ if starts_later => RequestState::Scheduled,
         _ => RequestState::Provisioning,
     }
+}
+
+/// A request's own fields: Graph's top level, or ARM's `properties`.
+pub fn request_fields(request: &Value) -> &Value {
+    if request["properties"].is_object() {
+        &request["properties"]
+    } else {
+        request
+    }
+}
+
+/// A request's status word, as the service wrote it.
+pub fn request_status(request: &Value) -> &str {
+    request_fields(request)["status"].as_str().unwrap_or_default()
+}
+
+/// `selfActivate` / `selfDeactivate` (Graph `action`, ARM `requestType`).
+pub fn request_action(request: &Value) -> &str {
+    let fields = request_fields(request);
+    fields["action"]
+        .as_str()
+        .or(fields["requestType"].as_str())
+        .unwrap_or_default()
+}
+
+/// When the requested activation starts.
+pub fn request_start(request: &Value) -> Option<DateTime<Utc>> {
+    time(&request_fields(request)["scheduleInfo"]["startDateTime"])
+}
+
+/// When the service created the request.
+pub fn request_created(request: &Value) -> Option<DateTime<Utc>> {
+    let fields = request_fields(request);
+    let text = fields["createdDateTime"].as_str().or(fields["createdOn"].as_str())?;
+    time(&Value::from(text))
+}
+
+/// Where a listed or returned request stands now.
+pub fn state_of(request: &Value) -> RequestState {
+    let deactivate = request_action(request).eq_ignore_ascii_case("selfDeactivate");
+    request_state(request_status(request), deactivate, request_start(request), Utc::now())
+}
+
+/// Whether a listed request activates a role and is still on its way.
+pub fn is_activation_in_progress(request: &Value) -> bool {
+    request_action(request).eq_ignore_ascii_case("selfActivate") && state_of(request).in_progress()
 }
 
 #[cfg(test)]
@@ -117,7 +165,7 @@ mod tests {
 
     #[test]
     fn in_progress_is_what_a_new_request_would_collide_with() {
-        let in_progress: Vec<RequestState> = [
+        let every = [
             PendingApproval,
             Provisioning,
             Scheduled,
@@ -126,10 +174,8 @@ mod tests {
             Denied,
             Canceled,
             Failed,
-        ]
-        .into_iter()
-        .filter(|s| s.in_progress())
-        .collect();
+        ];
+        let in_progress: Vec<RequestState> = every.into_iter().filter(|s| s.in_progress()).collect();
         assert_eq!(in_progress, [PendingApproval, Provisioning, Scheduled]);
     }
 }

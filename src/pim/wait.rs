@@ -6,11 +6,12 @@
 //! with a `requestFinished` event the moment it is final, and every request ends final or `TimedOut`.
 
 pub use super::cancel::{CancelParams, cancel};
+pub use super::model::WaitTarget;
 
-use super::model::{EligibleRole, Kind};
-use super::requests::{self, my_requests, request_state, request_status};
-use super::status::RequestState;
-use super::{arm, graph};
+use super::list::instances;
+use super::model::Kind;
+use super::requests::{fetch, my_requests};
+use super::status::{RequestState, request_start, request_status, state_of};
 use crate::api::ApiClient;
 use crate::error::{Error, ErrorKind};
 use crate::events::EventSink;
@@ -20,18 +21,6 @@ use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct WaitTarget {
-    pub request_id: String,
-    pub kind: Kind,
-    pub key: String,
-    pub role_name: String,
-    /// Accepted for compatibility: the request's own action says whether it deactivates.
-    #[serde(default)]
-    pub deactivate: bool,
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -110,8 +99,8 @@ impl WaitResult {
     /// Takes in the request as the service shows it now.
     fn update(&mut self, request: &Value) {
         let service_status = request_status(request).to_string();
-        self.status = WaitStatus::of(request_state(request));
-        self.start = requests::request_start(request);
+        self.status = WaitStatus::of(state_of(request));
+        self.start = request_start(request);
         self.message = match self.status {
             WaitStatus::Scheduled => self
                 .start
@@ -152,14 +141,6 @@ fn request_id_matches(wanted: &str, listed: &Value) -> bool {
         || listed["name"]
             .as_str()
             .is_some_and(|n| wanted.to_ascii_lowercase().ends_with(&n.to_ascii_lowercase()))
-}
-
-async fn active_instances(api: &ApiClient, events: &EventSink, kind: Kind) -> Result<Vec<EligibleRole>, Error> {
-    match kind {
-        Kind::DirectoryRole => graph::directory_roles(api, events, true).await,
-        Kind::Group => graph::groups(api, events, true).await,
-        Kind::AzureResource => arm::roles(api, events, true).await,
-    }
 }
 
 /// When to poll and when to give up, shared by every surface's loop.
@@ -280,7 +261,7 @@ async fn poll(api: &ApiClient, events: &EventSink, targets: &[&WaitTarget], resu
         }
         let found = match listed.iter().find(|r| request_id_matches(&target.request_id, r)) {
             Some(request) => Some(request.clone()),
-            None => match requests::fetch(api, events, kind, &target.request_id).await {
+            None => match fetch(api, events, kind, &target.request_id).await {
                 Ok(found) => found,
                 Err(error) => {
                     result.message = Some(error.to_string());
@@ -301,7 +282,7 @@ async fn confirm_active(api: &ApiClient, events: &EventSink, kind: Kind, results
     if !results.iter().any(|(_, r)| confirming(r)) {
         return;
     }
-    let Ok(instances) = active_instances(api, events, kind).await else {
+    let Ok(instances) = instances(api, events, kind, true).await else {
         return;
     };
     let active: HashMap<String, Option<DateTime<Utc>>> = instances
@@ -352,4 +333,17 @@ pub fn validate(params: &WaitParams) -> Result<(), Error> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revoked_ends_the_wait_as_deactivated() {
+        for action in ["selfActivate", "selfDeactivate"] {
+            let request = json!({"id": "1", "status": "Revoked", "action": action});
+            assert_eq!(WaitStatus::of(state_of(&request)), WaitStatus::Deactivated, "{action}");
+        }
+    }
 }
