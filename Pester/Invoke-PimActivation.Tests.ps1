@@ -78,8 +78,9 @@ Describe 'Invoke-PimActivation and Wait-PimRequest against the sandbox' {
     }
 
     It 'names the maximum when the duration is too long, and clamps under -Duration Max' {
-        $tooLong = Get-PimEligibleRole -Name 'User Administrator' | Invoke-PimActivation -Justification x -Duration '08:00:00' -ErrorAction SilentlyContinue
-        $tooLong.ErrorMessage | Should -Match 'at most 4h'
+        $tooLong = Get-PimEligibleRole -Name 'User Administrator' | Invoke-PimActivation -Justification x -Duration '08:00:00' -ErrorAction SilentlyContinue -ErrorVariable problems
+        $tooLong.ErrorMessage | Should -BeExactly 'The role may be active for at most 4h; 8h was requested'
+        $problems[0].ErrorDetails.RecommendedAction | Should -BeExactly 'Use -Duration Max, or a shorter -Duration.' -Because 'the module, not the core, names its parameters'
         $max = Get-PimEligibleRole -Name 'User Administrator' | Invoke-PimActivation -Justification x -Duration Max
         $max.Duration | Should -Be ([timespan]::FromHours(4))
     }

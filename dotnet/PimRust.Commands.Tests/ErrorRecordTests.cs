@@ -55,6 +55,16 @@ public class ErrorRecordTests
         Assert.StartsWith(start, PimErrors.RecommendedAction(kind, code));
 
     [Fact]
+    public void Recommends_what_each_failed_service_rule_asks_for()
+    {
+        Assert.Equal("Pass -Justification. Pass -TicketNumber and -TicketSystem.",
+            PimErrors.RecommendedAction("PolicyViolation", "RoleAssignmentRequestPolicyValidationFailed", new[] { "JustificationRule", "TicketingRule" }));
+        Assert.Equal("Use -Duration Max, or a shorter -Duration.",
+            PimErrors.RecommendedAction("PolicyViolation", "RoleAssignmentRequestPolicyValidationFailed", new[] { "ExpirationRule", "UnknownRule" }));
+        Assert.Null(PimErrors.RecommendedAction("PolicyViolation", "RoleAssignmentRequestPolicyValidationFailed", new[] { "UnknownRule" }));
+    }
+
+    [Fact]
     public void Maps_each_kind_to_one_category()
     {
         Assert.Equal(ErrorCategory.NotImplemented, PimErrors.CategoryOf("UnknownMethod"));
@@ -64,7 +74,7 @@ public class ErrorRecordTests
     }
 
     [Theory]
-    [InlineData("Global Reader requires a justification; pass -Justification.", "Global Reader requires a justification; pass -Justification.")]
+    [InlineData("Global Reader requires a justification.", "Global Reader requires a justification.")]
     [InlineData("the request ended as Denied.", "Global Reader: the request ended as Denied.")]
     public void Names_the_role_once(string message, string expected) =>
         Assert.Equal(expected, PimErrors.AboutRole("Global Reader", "Global Reader", message));

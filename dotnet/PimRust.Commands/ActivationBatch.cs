@@ -110,7 +110,8 @@ internal static class ActivationBatch
             {
                 CoreOutcomeError error = outcome.Error ?? new CoreOutcomeError { Kind = "Internal", Code = "Internal", Message = "the request failed" };
                 cmdlet.WriteError(PimErrors.Create(cmdlet, error.Kind ?? "Internal", error.Code ?? error.Kind ?? "Internal",
-                    PimErrors.AboutRole(request.DisplayName, request.RoleName, error.Message ?? "the request failed"), request, error.HttpStatus));
+                    PimErrors.AboutRole(request.DisplayName, request.RoleName, error.Message ?? "the request failed"), request, error.HttpStatus,
+                    error.FailedRules));
             }
             requests.Add(request);
         }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Reflection;
 using PimRust.Interop;
@@ -51,6 +52,12 @@ internal static class PimErrors
         ["PolicyViolation.JustificationRequired"] = "Pass -Justification.",
         ["PolicyViolation.TicketRequired"] = "Pass -TicketNumber and -TicketSystem.",
         ["PolicyViolation.DurationTooLong"] = "Use -Duration Max, or a shorter -Duration.",
+        // The service's own policy rules (PolicyViolation.RoleAssignmentRequestPolicyValidationFailed names them).
+        ["PolicyViolation.ExpirationRule"] = "Use -Duration Max, or a shorter -Duration.",
+        ["PolicyViolation.JustificationRule"] = "Pass -Justification.",
+        ["PolicyViolation.TicketingRule"] = "Pass -TicketNumber and -TicketSystem.",
+        ["PolicyViolation.MfaRule"] = "Run Connect-Pim -Force and complete multi-factor authentication.",
+        ["PolicyViolation.EligibilityRule"] = "Run Get-PimEligibleRole to see what you are eligible for now.",
         ["Throttled"] = "Wait a minute and run the command again.",
         ["Network"] = "Check the network connection, and the endpoints Get-PimContext shows.",
         ["RoleNotFound"] = "Run Get-PimEligibleRole to see the names, or use wildcards.",
@@ -70,10 +77,10 @@ internal static class PimErrors
     private static readonly FieldInfo? FixedErrorId =
         typeof(ErrorRecord).GetField("_serializedFullyQualifiedErrorId", BindingFlags.Instance | BindingFlags.NonPublic);
 
-    public static ErrorRecord Create(PSCmdlet cmdlet, PimException exception, object? target)
+    public static ErrorRecord Create(PSCmdlet cmdlet, PimException exception, object? target, IReadOnlyList<string>? failedRules = null)
     {
         var record = new ErrorRecord(exception, exception.ErrorId, CategoryOf(exception.Kind), target);
-        if (RecommendedAction(exception.Kind, exception.Code) is { } action)
+        if (RecommendedAction(exception.Kind, exception.Code, failedRules) is { } action)
         {
             record.ErrorDetails = new ErrorDetails(exception.Message) { RecommendedAction = action };
         }
@@ -84,8 +91,9 @@ internal static class PimErrors
         return record;
     }
 
-    public static ErrorRecord Create(PSCmdlet cmdlet, string kind, string code, string message, object? target, int? httpStatus = null) =>
-        Create(cmdlet, new PimException(kind, code, Clean(message), httpStatus), target);
+    public static ErrorRecord Create(PSCmdlet cmdlet, string kind, string code, string message, object? target, int? httpStatus = null,
+        IReadOnlyList<string>? failedRules = null) =>
+        Create(cmdlet, new PimException(kind, code, Clean(message), httpStatus), target, failedRules);
 
     /// <summary>A native op's error envelope.</summary>
     public static ErrorRecord FromNative(PSCmdlet cmdlet, PimError error, object? target) =>
@@ -102,9 +110,18 @@ internal static class PimErrors
     public static ErrorCategory CategoryOf(string kind) =>
         Categories.TryGetValue(kind, out ErrorCategory category) ? category : ErrorCategory.NotSpecified;
 
-    public static string? RecommendedAction(string kind, string code) =>
-        Actions.TryGetValue($"{kind}.{code}", out string? specific) ? specific :
-        Actions.TryGetValue(kind, out string? general) ? general : null;
+    /// <summary>By the service's failed policy rules first, then by <c>Kind.Code</c>, then by kind.</summary>
+    public static string? RecommendedAction(string kind, string code, IReadOnlyList<string>? failedRules = null)
+    {
+        var byRule = (failedRules ?? Array.Empty<string>())
+            .Select(rule => Actions.TryGetValue($"{kind}.{rule}", out string? action) ? action : null)
+            .OfType<string>()
+            .Distinct()
+            .ToList();
+        return byRule.Count > 0 ? string.Join(" ", byRule) :
+            Actions.TryGetValue($"{kind}.{code}", out string? specific) ? specific :
+            Actions.TryGetValue(kind, out string? general) ? general : null;
+    }
 
     /// <summary>Messages as users read them: no internal markers, a capital first letter.</summary>
     public static string Clean(string message)

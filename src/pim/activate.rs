@@ -168,13 +168,13 @@ fn preflight(
     if policy.requires_justification == Some(true) && blank(&params.justification) {
         return Err(fail(
             "JustificationRequired",
-            "a justification is required; pass -Justification.".into(),
+            "a justification is required".into(),
         ));
     }
     if policy.requires_ticket == Some(true) && (blank(&params.ticket_number) || blank(&params.ticket_system)) {
         return Err(fail(
             "TicketRequired",
-            "ticket information is required; pass -TicketNumber and -TicketSystem.".into(),
+            "ticket information (a ticket number and its system) is required".into(),
         ));
     }
     let maximum = match policy.max_duration.as_deref().map(duration::parse) {
@@ -186,10 +186,9 @@ fn preflight(
             return Err(fail(
                 "DurationTooLong",
                 format!(
-                    "the role may be active for at most {}; {} was requested. Use -Duration {} or -Duration Max.",
+                    "the role may be active for at most {}; {} was requested",
                     duration::human(max),
-                    duration::human(wanted),
-                    duration::format(max)
+                    duration::human(wanted)
                 ),
             ));
         }

@@ -184,18 +184,18 @@ pub fn failed_rules(message: &str) -> Vec<String> {
         .collect()
 }
 
-/// What a failed rule asks of the user. Like every per-role message, without the role's name: the
-/// host shows it in front.
+/// What a failed rule means. Like every per-role message, without the role's name (the host shows it
+/// in front) and without the host's own commands or parameters (the host recommends those).
 fn explain(rule: &str) -> String {
     match rule {
-        "ExpirationRule" => "the requested duration exceeds the role's maximum (use -Duration Max)".into(),
-        "JustificationRule" => "a justification is required (-Justification)".into(),
-        "TicketingRule" => "ticket information is required (-TicketNumber and -TicketSystem)".into(),
+        "ExpirationRule" => "the requested duration exceeds the role's maximum".into(),
+        "JustificationRule" => "a justification is required".into(),
+        "TicketingRule" => "ticket information (a ticket number and its system) is required".into(),
         "MfaRule" => {
-            "this session has not completed multi-factor authentication; run Connect-Pim -Force and complete MFA".into()
+            "this sign-in has not completed multi-factor authentication".into()
         }
         "EligibilityRule" => {
-            "you are not (or no longer) eligible for this role at this scope; refresh with Get-PimEligibleRole".into()
+            "you are not (or no longer) eligible for this role at this scope".into()
         }
         other => format!("policy rule {other} failed"),
     }

@@ -23,7 +23,7 @@ public sealed class ActivationRequest
         End = outcome.End;
         Duration = DurationText.TryParseIso(outcome.Duration);
         ErrorCode = outcome.Error?.Code;
-        ErrorMessage = outcome.Error?.Message;
+        ErrorMessage = outcome.Error?.Message is { } message ? PimErrors.Clean(message) : null;
         FailedRules = outcome.Error?.FailedRules?.ToArray() ?? Array.Empty<string>();
         Warnings = outcome.Warnings?.ToArray() ?? Array.Empty<string>();
         Deactivate = deactivate;
