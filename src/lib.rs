@@ -12,7 +12,7 @@ mod logging;
 mod methods;
 pub mod pim;
 pub mod redact;
-mod session;
+mod services;
 
 pub use engine::{Engine, EngineConfig, EngineInfo, OpError, OpId};
 pub use error::{Error, ErrorKind};
