@@ -110,3 +110,39 @@ fn describe(removed: &[CachedAccount]) -> Vec<Value> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::authenticator::ConnectionStatus;
+    use crate::auth::cloud::{ClientIds, EndpointOverrides, Endpoints};
+    use crate::auth::interactive::Flow;
+
+    #[test]
+    fn the_context_says_when_the_endpoints_are_microsoft_own() {
+        let status = SignInStatus {
+            token_cache: None,
+            connection: Some(ConnectionStatus {
+                account: None,
+                tenant: "organizations".into(),
+                endpoints: Endpoints::resolve(Some("Global"), &EndpointOverrides::default()).unwrap(),
+                clients: ClientIds::default(),
+                flow: Flow::Browser,
+                tokens: Vec::new(),
+            }),
+        };
+        let context = status_json(&status);
+        let endpoints = &context["endpoints"];
+        assert_eq!(endpoints["graph"], "https://graph.microsoft.com/", "{endpoints}");
+        assert_eq!(endpoints["microsoftCloud"], true, "{endpoints}");
+        assert_eq!(endpoints["overriddenRoots"], json!([]), "{endpoints}");
+        assert_eq!(context["tokenCache"], "Disabled");
+        assert_eq!(
+            status_json(&SignInStatus {
+                token_cache: None,
+                connection: None
+            }),
+            json!({"connected": false})
+        );
+    }
+}
