@@ -83,9 +83,22 @@ Describe 'Get-PimEligibleRole' {
         $completions.CompletionMatches.CompletionText | Should -Contain 'rg-web-dev'
     }
 
-    It 'survives Out-GridView-style pass-through unchanged' {
-        $picked = $roles | Select-Object -First 2 | ForEach-Object { $_ }
-        [object]::ReferenceEquals($picked[0], $roles[0]) | Should -BeTrue
+    It 'sends a role picked from the pipeline to the core with its full identity' {
+        # The two Azure 'Reader' eligibilities differ only in scope, so a name cannot say which one was
+        # picked: the request the core sends must carry the picked role's own scope and eligibility.
+        $readers = @($roles | Where-Object { $_.Kind -eq 'AzureResource' -and $_.RoleName -eq 'Reader' } | Sort-Object Scope)
+        $readers.Count | Should -Be 2
+        $picked = $readers | Select-Object -Last 1 | ForEach-Object { $_ }
+        Invoke-RestMethod -Method Delete -Uri "$($sandbox.Url)/_emulator/requests" | Out-Null
+        $result = $picked | Invoke-PimActivation -Justification 'identity check' -Validate
+        $result.Status | Should -Be 'Validated'
+        $sent = @(Get-PimSandboxLog $sandbox | Where-Object { $_.method -in 'POST', 'PUT' -and $_.path -like '*roleAssignmentScheduleRequests*' })
+        $sent.Count | Should -Be 1
+        $sent[0].path | Should -BeLike "*$($picked.Scope)/providers/Microsoft.Authorization/roleAssignmentScheduleRequests/*"
+        $sent[0].path | Should -Not -BeLike "*$($readers[0].Scope)/providers/*"
+        $sent[0].body.properties.linkedRoleEligibilityScheduleId | Should -Be $picked.EligibilityScheduleId
+        $sent[0].body.properties.roleDefinitionId | Should -BeLike "*$($picked.RoleDefinitionId)"
+        $sent[0].body.properties.principalId | Should -Be $picked.PrincipalId
     }
 }
 

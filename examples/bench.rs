@@ -6,8 +6,8 @@
 //! 3. Waiting on 50 pending (approval-gated) requests: requests per poll interval.
 
 use pimrust_core::api::ApiClient;
+use pimrust_core::auth::authenticator::{Authenticator, ConnectOptions};
 use pimrust_core::auth::cloud::EndpointOverrides;
-use pimrust_core::auth::session::{Authenticator, ConnectOptions};
 use pimrust_core::events::EventSink;
 use pimrust_core::http::{HttpClient, RetryPolicy};
 use pimrust_core::pim::activate::{self, ActivateParams, ActivationTarget};

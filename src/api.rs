@@ -3,9 +3,9 @@
 //! sign-in and exactly one retry with the new token; a 401 without claims drops the cached token and
 //! retries once with a refreshed one.
 
+use crate::auth::authenticator::Authenticator;
 use crate::auth::claims;
 use crate::auth::cloud::Resource;
-use crate::auth::session::Authenticator;
 use crate::auth::token::AccessToken;
 use crate::error::{Error, ErrorKind};
 use crate::events::EventSink;

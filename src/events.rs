@@ -18,14 +18,16 @@ impl EventSink {
         Self { op }
     }
 
-    /// A sink not tied to a running op, for hosts and tests that call the core directly.
+    /// A sink not tied to a running op. Not used by the engine: for tests, and for Rust callers of the
+    /// core that run no engine (the benchmarks).
     pub fn buffered() -> Self {
         Self {
             op: Arc::new(Op::new()),
         }
     }
 
-    /// Takes every queued event (oldest first).
+    /// Takes every queued event (oldest first). Test and direct-caller helper: hosts drain events
+    /// through the engine (`pim_op_next_event`).
     pub fn drain(&self) -> Vec<String> {
         std::iter::from_fn(|| self.op.next_event()).collect()
     }

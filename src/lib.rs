@@ -1,5 +1,6 @@
-//! PimRust core: the operation engine behind the C ABI, plus (in later modules) sign-in and the
-//! Graph/ARM clients. This crate has no FFI and no `unsafe`; `ffi/` is a thin layer over [`Engine`].
+//! PimRust core: the operation engine behind the C ABI, sign-in (`auth`), the Graph and ARM clients
+//! (`api`, `http`) and PIM listing, activation and waiting (`pim`). This crate has no FFI and no
+//! `unsafe`; `ffi/` is a thin layer over [`Engine`].
 
 pub mod api;
 pub mod auth;
@@ -12,7 +13,7 @@ mod logging;
 mod methods;
 pub mod pim;
 pub mod redact;
-mod session;
+mod services;
 
 pub use engine::{Engine, EngineConfig, EngineInfo, OpError, OpId};
 pub use error::{Error, ErrorKind};

@@ -22,14 +22,12 @@ async fn device_code_sign_in_prompts_through_events_and_polls_until_approved() {
     let events = EventSink::buffered();
     let context = auth.connect(device_code_options(&server.uri()), &events).await.unwrap();
 
-    assert_eq!(context["account"], "adele@contoso.example");
-    assert_eq!(context["tenantId"], "11111111-1111-1111-1111-111111111111");
-    let resources: Vec<&str> = context["tokens"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["resource"].as_str().unwrap())
-        .collect();
+    assert_eq!(context.account().unwrap().username, "adele@contoso.example");
+    assert_eq!(
+        context.account().unwrap().tenant_id,
+        "11111111-1111-1111-1111-111111111111"
+    );
+    let resources: Vec<&str> = context.tokens().iter().map(|t| t.resource.name()).collect();
     assert_eq!(resources, ["Azure Resource Manager", "Microsoft Graph"]);
     let events = events_of(&events);
     let prompt = events
@@ -69,7 +67,7 @@ async fn device_code_sign_in_prompts_through_events_and_polls_until_approved() {
         refresh["scope"].split(' ').next(),
         Some("https://management.core.windows.net//.default")
     );
-    assert_no_secret(&format!("{context}{events:?}"), &[&graph_token, "rt-1", "rt-2"]);
+    assert_no_secret(&format!("{context:?}{events:?}"), &[&graph_token, "rt-1", "rt-2"]);
 }
 
 #[tokio::test]

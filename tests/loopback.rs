@@ -61,7 +61,7 @@ async fn browser_sign_in_uses_pkce_and_the_loopback_redirect() {
     assert!(page.contains("signed in"));
 
     let context = connecting.await.unwrap().unwrap();
-    assert_eq!(context["account"], "adele@contoso.example");
+    assert_eq!(context.account().unwrap().username, "adele@contoso.example");
     let redemption = requests_to(&server, TOKEN_PATH)
         .await
         .iter()
@@ -101,7 +101,7 @@ async fn a_forged_callback_is_refused_and_the_real_one_completes_the_sign_in() {
     let (status, _) = call_back(&url, &format!("code=the-code&state={state}")).await;
     assert_eq!(status, 200);
     let context = connecting.await.unwrap().unwrap();
-    assert_eq!(context["account"], "adele@contoso.example");
+    assert_eq!(context.account().unwrap().username, "adele@contoso.example");
     assert_eq!(
         redeemed_codes(&server).await,
         ["the-code"],
@@ -130,7 +130,7 @@ async fn a_forged_error_callback_does_not_end_the_sign_in() {
     let state = &query_of(&url)["state"];
     call_back(&url, &format!("code=the-code&state={state}")).await;
     let context = connecting.await.unwrap().unwrap();
-    assert_eq!(context["account"], "adele@contoso.example");
+    assert_eq!(context.account().unwrap().username, "adele@contoso.example");
 }
 
 #[tokio::test]

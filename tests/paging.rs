@@ -4,8 +4,8 @@
 mod support;
 
 use pimrust_core::api::ApiClient;
+use pimrust_core::auth::authenticator::ConnectOptions;
 use pimrust_core::auth::cloud::Resource;
-use pimrust_core::auth::session::ConnectOptions;
 use pimrust_core::events::EventSink;
 use pimrust_core::{Error, ErrorKind};
 use serde_json::{Value, json};

@@ -364,3 +364,50 @@ async fn a_role_waiting_for_approval_lists_as_pending_activation() {
             .all(|r| r.status != pimrust_core::pim::model::RoleStatus::PendingActivation)
     );
 }
+
+#[tokio::test]
+async fn justification_and_ticket_reach_the_request_bodies() {
+    let emulator = emulator(|_| {}).await;
+    let api = signed_in(&emulator).await;
+    let roles = roles(&api).await;
+    let mut params = ActivateParams::new(
+        pick(&roles, &["Global Reader", "Finance Approvers", "Contributor"]),
+        Some("INC-42 checking the bodies"),
+    );
+    params.ticket_number = Some("CHG-7".into());
+    params.ticket_system = Some("ServiceNow".into());
+    let outcomes = run(&api, params).await;
+    assert!(
+        outcomes.iter().all(|o| o.status == OutcomeStatus::Activated),
+        "{outcomes:?}"
+    );
+
+    let sent = creates(&emulator);
+    let graph: Vec<&serde_json::Value> = sent.iter().filter(|e| e.method == "POST").map(|e| &e.body).collect();
+    assert_eq!(
+        graph.len(),
+        2,
+        "one Graph request per directory role and group: {sent:?}"
+    );
+    for body in graph {
+        assert_eq!(body["justification"], "INC-42 checking the bodies", "{body}");
+        assert_eq!(
+            body["ticketInfo"],
+            json!({"ticketNumber": "CHG-7", "ticketSystem": "ServiceNow"}),
+            "{body}"
+        );
+    }
+    let arm: Vec<&serde_json::Value> = sent.iter().filter(|e| e.method == "PUT").map(|e| &e.body).collect();
+    assert_eq!(arm.len(), 1, "{sent:?}");
+    assert_eq!(
+        arm[0]["properties"]["justification"], "INC-42 checking the bodies",
+        "{}",
+        arm[0]
+    );
+    assert_eq!(
+        arm[0]["properties"]["ticketInfo"],
+        json!({"ticketNumber": "CHG-7", "ticketSystem": "ServiceNow"}),
+        "{}",
+        arm[0]
+    );
+}

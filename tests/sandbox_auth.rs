@@ -3,8 +3,8 @@
 
 mod support;
 
+use pimrust_core::auth::authenticator::{Authenticator, ConnectOptions};
 use pimrust_core::auth::cloud::Resource;
-use pimrust_core::auth::session::{Authenticator, ConnectOptions};
 use pimrust_core::events::EventSink;
 use serde_json::Value;
 use std::sync::Arc;
@@ -17,19 +17,15 @@ async fn browser_sign_in_round_trip_yields_graph_and_arm_tokens() {
     let events = EventSink::buffered();
     let browser = play_browser(events.clone());
     let context = auth.connect(browser_options(&emulator), &events).await.unwrap();
-    assert_eq!(
-        context["tokens"].as_array().unwrap().len(),
-        1,
-        "connect signs in to Graph only"
-    );
+    assert_eq!(context.tokens().len(), 1, "connect signs in to Graph only");
     auth.access_token(Resource::Arm, None, &events, true).await.unwrap();
     assert_eq!(
         browser.await.unwrap(),
         2,
         "one browser sign-in per app (Graph at connect, ARM when first needed)"
     );
-    assert_eq!(context["account"], "adele@contoso.onmicrosoft.com");
-    assert_eq!(context["tenantId"], emulator.tenant_id());
+    assert_eq!(context.account().unwrap().username, "adele@contoso.onmicrosoft.com");
+    assert_eq!(context.account().unwrap().tenant_id, emulator.tenant_id());
     let graph = auth
         .access_token(Resource::Graph, None, &EventSink::buffered(), false)
         .await
@@ -91,7 +87,7 @@ async fn device_code_sign_in_waits_for_approval() {
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await; // at least one pending poll
     emulator.approve_device_code(&user_code, None).unwrap();
     let context = connecting.await.unwrap().unwrap();
-    assert_eq!(context["account"], "adele@contoso.onmicrosoft.com");
+    assert_eq!(context.account().unwrap().username, "adele@contoso.onmicrosoft.com");
     let polls: Vec<_> = emulator
         .request_log()
         .into_iter()
@@ -122,7 +118,7 @@ async fn the_first_call_signs_in_when_not_connected() {
     let token = auth.access_token(Resource::Graph, None, &events, true).await.unwrap();
     player.abort();
     assert_eq!(token.claims.username(), Some("adele@contoso.onmicrosoft.com"));
-    assert_eq!(auth.context().await.unwrap()["connected"], true);
+    assert!(auth.status().await.is_connected());
     let refused = Authenticator::new(http(), None)
         .access_token(Resource::Graph, None, &EventSink::buffered(), false)
         .await

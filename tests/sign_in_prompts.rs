@@ -3,8 +3,8 @@
 
 mod support;
 
+use pimrust_core::auth::authenticator::{ConnectOptions, SignInStatus};
 use pimrust_core::auth::cloud::{AZURE_POWERSHELL, GRAPH_COMMAND_LINE_TOOLS, Resource};
-use pimrust_core::auth::session::ConnectOptions;
 use pimrust_core::events::EventSink;
 use serde_json::{Value, json};
 use support::entra::*;
@@ -44,13 +44,8 @@ fn prompts(events: &EventSink) -> Vec<Value> {
         .collect()
 }
 
-fn token_resources(context: &Value) -> Vec<&str> {
-    context["tokens"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["resource"].as_str().unwrap())
-        .collect()
+fn token_resources(context: &SignInStatus) -> Vec<&str> {
+    context.tokens().iter().map(|t| t.resource.name()).collect()
 }
 
 #[tokio::test]

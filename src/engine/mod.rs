@@ -7,7 +7,7 @@ pub(crate) mod op;
 
 use crate::error::Error;
 use crate::events::EventSink;
-use crate::session::{Session, cache_options};
+use crate::services::{Services, cache_options};
 use crate::{envelope, logging, methods};
 use futures::FutureExt;
 use op::Op;
@@ -108,7 +108,7 @@ pub struct Engine {
     handle: Handle,
     registry: Arc<Registry>,
     default_level: LevelFilter,
-    session: Arc<Session>,
+    services: Arc<Services>,
 }
 
 impl Engine {
@@ -145,7 +145,7 @@ impl Engine {
                 ..Registry::default()
             }),
             default_level,
-            session: Arc::new(Session::new(cache)?),
+            services: Arc::new(Services::new(cache)?),
         })
     }
 
@@ -179,7 +179,7 @@ impl Engine {
         };
 
         let registry = self.registry.clone();
-        let session = self.session.clone();
+        let services = self.services.clone();
         let running = RunningGuard::new(registry.clone());
         let task = async move {
             let started = Instant::now();
@@ -188,7 +188,7 @@ impl Engine {
                 Ok(req) => {
                     tracing::debug!(op = id, method = %req.method, "operation started");
                     let work =
-                        AssertUnwindSafe(methods::dispatch(session, events, req.method, req.params)).catch_unwind();
+                        AssertUnwindSafe(methods::dispatch(services, events, req.method, req.params)).catch_unwind();
                     tokio::select! {
                         biased;
                         _ = op.cancel.cancelled() => Err(Error::Cancelled),

@@ -5,20 +5,20 @@ mod pim;
 mod sys;
 
 use crate::api::ApiClient;
-use crate::auth::session::ConnectOptions;
+use crate::auth::authenticator::{ConnectOptions, SignInContext};
 use crate::error::Error;
 use crate::events::EventSink;
-use crate::session::Session;
+use crate::services::Services;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
 
-/// What a running method can reach: the client's shared session, its event queue and how it may
+/// What a running method can reach: the services its client shares, its event queue and how it may
 /// sign in. (Methods need no token of their own: the engine drops a cancelled method at its next
 /// await.)
 pub(crate) struct Context {
-    pub session: Arc<Session>,
+    pub services: Arc<Services>,
     pub events: EventSink,
     pub sign_in: SignInOptions,
 }
@@ -51,11 +51,14 @@ impl Context {
     /// The API client for this call, connected first if the client is not connected yet.
     pub async fn api(&self) -> Result<ApiClient, Error> {
         let interactive = self.sign_in.interactive.unwrap_or(true);
-        self.session
+        self.services
             .auth
-            .connect_on_first_use(self.sign_in.connect.clone(), interactive, &self.events)
+            .connect_on_first_use(
+                self.sign_in.connect.clone(),
+                SignInContext::new(&self.events, interactive),
+            )
             .await?;
-        Ok(self.session.api.with_interactive(interactive))
+        Ok(self.services.api.with_interactive(interactive))
     }
 }
 
@@ -68,7 +71,7 @@ pub const METHODS: &[&str] = &[
 ];
 
 pub(crate) async fn dispatch(
-    session: Arc<Session>,
+    services: Arc<Services>,
     events: EventSink,
     method: String,
     mut params: Value,
@@ -79,7 +82,7 @@ pub(crate) async fn dispatch(
         SignInOptions::default()
     };
     let context = Context {
-        session,
+        services,
         events,
         sign_in,
     };

@@ -15,7 +15,7 @@ fn to_json(value: impl Serialize) -> Result<Value, Error> {
 
 pub(super) async fn list_eligible(context: &Context, options: ListOptions) -> Result<Value, Error> {
     let api = context.api().await?;
-    to_json(list::eligible(&api, &context.session.policies, &context.events, &options).await?)
+    to_json(list::eligible(&api, &context.services.policies, &context.events, &options).await?)
 }
 
 pub(super) async fn list_active(context: &Context, options: ListOptions) -> Result<Value, Error> {

@@ -2,9 +2,9 @@
 
 use super::*;
 use pimrust_core::Error;
+use pimrust_core::auth::authenticator::{Authenticator, SignInStatus};
 use pimrust_core::auth::cache::CacheOptions;
 use pimrust_core::auth::interactive::BrowserMode;
-use pimrust_core::auth::session::Authenticator;
 use pimrust_core::events::EventSink;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -95,7 +95,7 @@ pub async fn mount_refresh(server: &MockServer, access: &str, refresh: &str) {
 }
 
 /// Starts a browser sign-in whose prompt only goes to the returned event sink (the test is the browser).
-pub fn connect_with_browser(server: &MockServer) -> (tokio::task::JoinHandle<Result<Value, Error>>, EventSink) {
+pub fn connect_with_browser(server: &MockServer) -> (tokio::task::JoinHandle<Result<SignInStatus, Error>>, EventSink) {
     let auth = authenticator(None);
     let events = EventSink::buffered();
     let options = ConnectOptions {

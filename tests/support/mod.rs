@@ -6,8 +6,8 @@ pub mod entra;
 pub mod sandbox;
 
 use base64::Engine as _;
+use pimrust_core::auth::authenticator::ConnectOptions;
 use pimrust_core::auth::cloud::EndpointOverrides;
-use pimrust_core::auth::session::ConnectOptions;
 use pimrust_core::http::{HttpClient, RetryPolicy};
 use serde_json::{Value, json};
 use std::time::Duration;

@@ -2,10 +2,10 @@
 
 pub use super::http;
 use pimrust_core::api::ApiClient;
+use pimrust_core::auth::authenticator::{Authenticator, ConnectOptions};
 use pimrust_core::auth::cloud::EndpointOverrides;
 use pimrust_core::auth::cloud::Resource;
 use pimrust_core::auth::interactive::BrowserMode;
-use pimrust_core::auth::session::{Authenticator, ConnectOptions};
 use pimrust_core::events::EventSink;
 use pimrust_core::pim::activate::{self, ActivateParams, ActivationTarget};
 use pimrust_core::pim::list::{self, ListOptions, PolicyCache};

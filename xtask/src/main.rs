@@ -1,6 +1,7 @@
-//! Build tasks for PimRust: `cargo xtask <setup|build|test|demo|bench|clean>` (build.ps1 forwards to these).
+//! Build tasks for PimRust: `cargo xtask <setup|build|bindings|test|demo|bench|clean>` (build.ps1 forwards to these).
 //! Written in Rust so the same steps run on every OS.
 
+mod bindings;
 mod checks;
 mod layout;
 mod run;
@@ -8,12 +9,14 @@ mod tools;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <setup|build|test|demo|bench|clean> [--debug]
+const USAGE: &str = "usage: cargo xtask <setup|build|bindings|test|demo|bench|clean> [--debug] [--check]
 
   setup   install what the tests need and NuGet serves: PowerShell 7.6.9 (.NET tool, .tools/pwsh)
           and Pester 5.7.1 (.tools/nuget), unless pwsh is already on PATH
   build   cargo build of the native library, dotnet build of the cmdlets (PimRust.Commands, with
           PimRust.Interop), and assembly of a ready-to-import module under out/PimRust/<version>/
+  bindings  regenerate the checked-in C# P/Invoke declarations (NativeMethods.g.cs) with csbindgen;
+          --check only reports whether the checked-in file differs (the drift check)
   test    build, then: bindings drift check, cargo tests, interop and cmdlet (xunit) tests, Pester tests in a
           fresh pwsh, PowerShell parse and PSScriptAnalyzer lint (a missing pwsh, Pester or
           PSScriptAnalyzer is a failure)
@@ -32,6 +35,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(|a| a.to_ascii_lowercase()).as_deref() {
         Some("setup") => tools::setup(),
         Some("build") => layout::build(profile).map(|_| ()),
+        Some("bindings") if args.iter().any(|a| a == "--check") => bindings::check(),
+        Some("bindings") => bindings::write(),
         Some("test") => test(profile),
         Some("demo") => demo(profile),
         Some("bench") => bench(profile),
@@ -90,7 +95,6 @@ fn bench(profile: layout::Profile) -> Result<(), String> {
 }
 
 fn test(profile: layout::Profile) -> Result<(), String> {
-    let bindings_before = checks::read_bindings()?;
     let module = layout::build(profile)?;
     let mut tally = run::Tally::default();
     let mut failures = Vec::new();
@@ -102,7 +106,7 @@ fn test(profile: layout::Profile) -> Result<(), String> {
         }
     };
 
-    step("bindings drift check", checks::bindings_unchanged(&bindings_before));
+    step("bindings drift check", bindings::check());
     step("exported symbols are bound", checks::every_export_is_bound());
     step("ABI and module versions agree", checks::versions_agree());
     step("help drift check", run::help_unchanged());

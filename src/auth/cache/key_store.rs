@@ -71,7 +71,7 @@ impl MemoryKeyStore {
         Self::default()
     }
 
-    /// Whether a key is currently held (for tests).
+    /// Whether a key is currently held (its `Debug` shows this; tests check it).
     pub fn has_key(&self) -> bool {
         self.key.lock().is_some()
     }

@@ -11,8 +11,9 @@ use secrecy::SecretString;
 use std::collections::HashMap;
 use std::time::Duration;
 
+/// The signed-in account.
 #[derive(Debug, Clone)]
-pub(super) struct Account {
+pub struct Account {
     pub username: String,
     pub object_id: String,
     pub tenant_id: String,

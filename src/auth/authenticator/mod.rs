@@ -1,30 +1,108 @@
-//! The signed-in state of one client: which cloud, tenant and app; the account; access tokens per
-//! resource and claims request (memory only); refresh tokens (memory, plus the encrypted cache).
-//! `access_token` is the one way in: cached token → refresh grant → interactive sign-in (if allowed).
-//! A connect signs in to Microsoft Graph; Azure Resource Manager signs in silently when the same
-//! refresh token serves it, else with its own prompt when it is first needed.
+//! The authenticator: hands out access tokens for one client. Its state is which cloud, tenant and
+//! app; the account; access tokens per resource and claims request (memory only); refresh tokens
+//! (memory, plus the encrypted cache). [`Authenticator::access_token`] is the one way in: cached
+//! token → refresh grant → interactive sign-in (if allowed). A connect signs in to Microsoft Graph;
+//! Azure Resource Manager signs in silently when the same refresh token serves it, else with its own
+//! prompt when it is first needed.
+//!
+//! The jobs around it: `connect` (connect and access-token passthrough), `refresh` (the refresh grant,
+//! keeping new tokens, the persisted cache and restoring from it), `sign_out`, and `state` (one
+//! sign-in state). What hosts see as JSON is shaped by the `auth.*` methods, not here.
 
 mod connect;
-mod grants;
-mod passthrough;
-mod remembered;
+mod refresh;
 mod sign_out;
 mod state;
 
 pub use connect::ConnectOptions;
-pub use sign_out::DisconnectOptions;
+pub(crate) use sign_out::same_sign_in;
+pub use sign_out::{DisconnectOptions, SignOutReport};
+pub use state::Account;
 
 use super::cache::{CacheBackend, CacheOptions, TokenCache};
 use super::claims;
-use super::cloud::{Endpoints, Resource};
-use super::token::AccessToken;
+use super::cloud::{ClientIds, Endpoints, Resource};
+use super::interactive::{Flow, PromptLabel, SignIn};
+use super::token::{AccessToken, TokenClaims, TokenSource};
 use super::token_endpoint::RedeemError;
 use crate::error::{Error, ErrorKind, ServiceError};
 use crate::events::EventSink;
 use crate::http::HttpClient;
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use state::SignInState;
 use std::sync::Arc;
+
+/// What the operation asking for a token brings to a sign-in: where its prompts and warnings go, and
+/// whether it may prompt the user at all. Passed along, unchanged, down to the sign-in flows.
+#[derive(Clone, Copy)]
+pub struct SignInContext<'a> {
+    pub events: &'a EventSink,
+    /// `false`: a sign-in that needs the user fails with `NonInteractiveSignInRequired`.
+    pub interactive: bool,
+}
+
+impl<'a> SignInContext<'a> {
+    pub fn new(events: &'a EventSink, interactive: bool) -> Self {
+        Self { events, interactive }
+    }
+
+    /// The same operation, never prompting.
+    pub fn silent(self) -> Self {
+        Self {
+            interactive: false,
+            ..self
+        }
+    }
+}
+
+/// Who is signed in where, and what each token allows; never the tokens.
+#[derive(Debug, Clone)]
+pub struct SignInStatus {
+    /// How sign-ins persist; `None` when they do not.
+    pub token_cache: Option<CacheBackend>,
+    /// `None` when not connected.
+    pub connection: Option<ConnectionStatus>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConnectionStatus {
+    pub account: Option<Account>,
+    /// As given to connect (id or domain; `organizations` by default).
+    pub tenant: String,
+    pub endpoints: Endpoints,
+    pub clients: ClientIds,
+    pub flow: Flow,
+    /// The access tokens held, by resource name.
+    pub tokens: Vec<TokenStatus>,
+}
+
+/// One access token held, without the token.
+#[derive(Debug, Clone)]
+pub struct TokenStatus {
+    pub resource: Resource,
+    pub expires_at: DateTime<Utc>,
+    pub source: TokenSource,
+    pub claims: TokenClaims,
+    /// Issued for a claims request (a step-up).
+    pub step_up: bool,
+}
+
+impl SignInStatus {
+    pub fn is_connected(&self) -> bool {
+        self.connection.is_some()
+    }
+
+    /// The signed-in account, once known.
+    pub fn account(&self) -> Option<&Account> {
+        self.connection.as_ref()?.account.as_ref()
+    }
+
+    /// The access tokens held (none when not connected).
+    pub fn tokens(&self) -> &[TokenStatus] {
+        self.connection.as_ref().map_or(&[], |c| c.tokens.as_slice())
+    }
+}
 
 pub struct Authenticator {
     http: HttpClient,
@@ -62,27 +140,6 @@ impl Authenticator {
         self
     }
 
-    /// Connects with `options` (or the auto-connect options) unless already connected; `interactive:
-    /// false` allows only a cached sign-in. Concurrent first uses share one connect.
-    pub async fn connect_on_first_use(
-        &self,
-        options: Option<ConnectOptions>,
-        interactive: bool,
-        events: &EventSink,
-    ) -> Result<(), Error> {
-        if self.live.is_connected() {
-            return Ok(());
-        }
-        let _one_at_a_time = self.first_use.lock().await;
-        if self.live.is_connected() {
-            return Ok(());
-        }
-        let mut options = options.unwrap_or_else(|| self.auto_connect.clone());
-        options.interactive = Some(interactive && options.is_interactive());
-        tracing::info!("not connected yet: signing in (run Connect-Pim to choose how)");
-        Box::pin(self.connect(options, events)).await.map(|_| ())
-    }
-
     /// A token for `resource` that satisfies `challenge` (a claims request from the service);
     /// connects first if nobody has. Without `allow_interactive` a sign-in that needs the user fails
     /// with `NonInteractiveSignInRequired`.
@@ -97,9 +154,9 @@ impl Authenticator {
         if let Some(token) = self.live.cached_access(resource, &key) {
             return Ok(token);
         }
-        self.connect_on_first_use(None, allow_interactive, events).await?;
-        self.token_for(&self.live, resource, challenge, events, allow_interactive)
-            .await
+        let call = SignInContext::new(events, allow_interactive);
+        self.connect_on_first_use(None, call).await?;
+        self.token_for(&self.live, resource, challenge, call).await
     }
 
     /// The way in for one state: cached token → refresh grant → interactive sign-in (if allowed).
@@ -108,15 +165,14 @@ impl Authenticator {
         state: &SignInState,
         resource: Resource,
         challenge: Option<&Value>,
-        events: &EventSink,
-        allow_interactive: bool,
+        call: SignInContext<'_>,
     ) -> Result<AccessToken, Error> {
         let key = challenge.map(claims::canonical).unwrap_or_default();
         if let Some(token) = state.cached_access(resource, &key) {
             return Ok(token);
         }
         if state.with_connection(|c| Ok(c.passthrough_only))? {
-            return Err(passthrough::limit(state, resource, challenge));
+            return Err(connect::passthrough_limit(state, resource, challenge));
         }
         let mut challenge = challenge.cloned();
         let reason = match self.refresh(state, resource, challenge.as_ref()).await {
@@ -138,7 +194,7 @@ impl Authenticator {
             }
             Err(RedeemError::Other(error)) => return Err(error),
         };
-        if !allow_interactive {
+        if !call.interactive {
             let reason = match &challenge {
                 Some(challenge) => format!("{} asks for {}", resource.name(), describe_challenge(challenge)),
                 None => reason,
@@ -150,8 +206,52 @@ impl Authenticator {
             return Ok(token); // another op completed the same step-up meanwhile
         }
         let hint = state.with_connection(|c| Ok(c.account.as_ref().map(|a| a.username.clone())))?;
-        self.sign_in_interactively(state, resource, challenge.as_ref(), hint.as_deref(), events)
+        self.sign_in_interactively(state, resource, challenge.as_ref(), hint.as_deref(), call)
             .await
+    }
+
+    /// Signs in with the connection's flow (browser or device code), prompting through `call`.
+    async fn sign_in_interactively(
+        &self,
+        state: &SignInState,
+        resource: Resource,
+        challenge: Option<&Value>,
+        login_hint: Option<&str>,
+        call: SignInContext<'_>,
+    ) -> Result<AccessToken, Error> {
+        let (endpoints, tenant, client, flow, browser, timeout, one_app) = state.with_connection(|c| {
+            Ok((
+                c.endpoints.clone(),
+                c.tenant.clone(),
+                c.clients.for_resource(resource).to_string(),
+                c.flow,
+                c.browser,
+                c.timeout,
+                c.one_app(),
+            ))
+        })?;
+        let claims = claims::with_capabilities(challenge);
+        if let Some(challenge) = challenge {
+            tracing::info!(
+                "{} asks for a stronger sign-in: {}",
+                resource.name(),
+                describe_challenge(challenge)
+            );
+        }
+        let sign_in = SignIn {
+            http: &self.http,
+            endpoints: &endpoints,
+            tenant: &tenant,
+            client_id: &client,
+            resource,
+            claims: &claims,
+            login_hint,
+            label: &prompt_label(resource, challenge, one_app),
+            events: call.events,
+            timeout,
+        };
+        let tokens = sign_in.run(flow, browser).await?;
+        self.accept(state, resource, challenge, &client, tokens).await
     }
 
     /// Forgets an access token the service rejected (401 without a challenge).
@@ -160,53 +260,38 @@ impl Authenticator {
     }
 
     /// Who is signed in where, and what each token allows; never the tokens.
-    pub async fn context(&self) -> Result<Value, Error> {
-        let cache = match self.cache_backend().await {
-            Some(CacheBackend::Encrypted { key_store }) => format!("Encrypted ({key_store})"),
-            Some(CacheBackend::PlaintextFile) => "PlaintextFile".into(),
-            Some(CacheBackend::Disabled) | None => "Disabled".into(),
-        };
+    pub async fn status(&self) -> SignInStatus {
+        let token_cache = self.cache_backend().await;
         let connection = self.live.connection.lock();
-        let Some(c) = connection.as_ref() else {
-            return Ok(json!({"connected": false}));
-        };
-        let tokens = self.live.tokens.lock();
-        let mut list: Vec<Value> = tokens
-            .access
-            .iter()
-            .map(|((resource, key), token)| {
-                json!({
-                    "resource": resource.name(),
-                    "expiresOn": token.expires_at.to_rfc3339(),
-                    "source": token.source,
-                    "scopes": token.claims.scopes(),
-                    "amr": token.claims.amr,
-                    "acrs": token.claims.acrs,
-                    "stepUp": !key.is_empty(),
+        let connection = connection.as_ref().map(|c| {
+            let mut tokens: Vec<TokenStatus> = self
+                .live
+                .tokens
+                .lock()
+                .access
+                .iter()
+                .map(|((resource, key), token)| TokenStatus {
+                    resource: *resource,
+                    expires_at: token.expires_at,
+                    source: token.source,
+                    claims: token.claims.clone(),
+                    step_up: !key.is_empty(),
                 })
-            })
-            .collect();
-        list.sort_by_key(|t| t["resource"].as_str().unwrap_or_default().to_string());
-        Ok(json!({
-            "connected": true,
-            "account": c.account.as_ref().map(|a| a.username.clone()),
-            "objectId": c.account.as_ref().map(|a| a.object_id.clone()),
-            "tenantId": c.account.as_ref().map(|a| a.tenant_id.clone()),
-            "tenant": c.tenant,
-            "environment": c.endpoints.cloud,
-            "endpoints": {
-                "authority": c.endpoints.authority_host.as_str(),
-                "graph": c.endpoints.graph.as_str(),
-                "arm": c.endpoints.arm.as_str(),
-                "overridden": c.endpoints.overridden,
-                "microsoftCloud": c.endpoints.overridden_roots().is_empty(),
-                "overriddenRoots": c.endpoints.overridden_roots(),
-            },
-            "clientIds": c.clients,
-            "flow": format!("{:?}", c.flow),
-            "tokenCache": cache,
-            "tokens": list,
-        }))
+                .collect();
+            tokens.sort_by_key(|t| t.resource.name());
+            ConnectionStatus {
+                account: c.account.clone(),
+                tenant: c.tenant.clone(),
+                endpoints: c.endpoints.clone(),
+                clients: c.clients.clone(),
+                flow: c.flow,
+                tokens,
+            }
+        });
+        SignInStatus {
+            token_cache,
+            connection,
+        }
     }
 
     /// The endpoints and account the API clients need.
@@ -222,6 +307,25 @@ impl Authenticator {
                 .ok_or_else(|| Error::Internal("the signed-in account is unknown".into()))
         })
     }
+}
+
+/// Which sign-in a prompt is for. With the default apps Graph and ARM each sign in once (1 of 2,
+/// 2 of 2); one app registration signs in once for both.
+fn prompt_label(resource: Resource, challenge: Option<&Value>, one_app: bool) -> PromptLabel {
+    let (step, steps) = match (one_app, resource) {
+        (true, _) => (1, 1),
+        (false, Resource::Graph) => (1, 2),
+        (false, Resource::Arm) => (2, 2),
+    };
+    let text = match challenge {
+        Some(challenge) => format!("(step-up for {}: {})", resource.name(), describe_challenge(challenge)),
+        None if one_app && resource == Resource::Graph => {
+            format!("({} and {})", Resource::Graph.name(), Resource::Arm.name())
+        }
+        None if one_app => format!("({})", resource.name()),
+        None => format!("({step} of {steps}: {})", resource.name()),
+    };
+    PromptLabel { step, steps, text }
 }
 
 /// A sign-in would have to prompt, and the caller said not to.

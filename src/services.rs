@@ -1,21 +1,22 @@
-//! What every operation of one client shares: the HTTP client, the sign-in state and the API client.
+//! The services every operation of one client (one [`crate::Engine`], one host `PimSession`) shares:
+//! the HTTP client, the authenticator (the sign-in state), the API client and the policy cache.
 
 use crate::api::ApiClient;
+use crate::auth::authenticator::Authenticator;
 use crate::auth::cache::{CacheMode, CacheOptions};
-use crate::auth::session::Authenticator;
 use crate::error::Error;
 use crate::http::{HttpClient, RetryPolicy};
 use crate::pim::list::PolicyCache;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub struct Session {
+pub struct Services {
     pub auth: Arc<Authenticator>,
     pub api: ApiClient,
     pub policies: PolicyCache,
 }
 
-impl Session {
+impl Services {
     pub fn new(cache: Option<CacheOptions>) -> Result<Self, Error> {
         let http = HttpClient::new(RetryPolicy::default())?;
         let auth = Arc::new(Authenticator::new(http.clone(), cache));

@@ -11,8 +11,6 @@ use crate::auth::cache::{CacheKey, CachedAccount, TokenCache};
 use crate::auth::cloud::{EndpointOverrides, Endpoints};
 use crate::error::Error;
 use serde::Deserialize;
-use serde_json::{Value, json};
-use std::collections::BTreeMap;
 
 /// What `Disconnect-Pim` sends. The endpoint fields and `environment` mean what they mean for
 /// connect (including the `PIMRUST_*` environment variables).
@@ -124,16 +122,28 @@ impl Selection {
 }
 
 /// A sign-in is one account at one place; its entries differ only by app.
-fn same_sign_in(key: &CacheKey) -> CacheKey {
+pub(crate) fn same_sign_in(key: &CacheKey) -> CacheKey {
     CacheKey {
         client_id: String::new(),
         ..key.clone()
     }
 }
 
+/// What a sign-out did.
+#[derive(Debug, Clone)]
+pub struct SignOutReport {
+    pub was_connected: bool,
+    /// Everything was asked for (`all`).
+    pub all: bool,
+    /// How many cache entries (one per account and app) were removed.
+    pub removed_entries: usize,
+    /// The cache entries removed (with `all`: every entry there was).
+    pub removed: Vec<CachedAccount>,
+}
+
 impl Authenticator {
     /// Signs out: clears memory, and removes the persisted sign-ins described in the module docs.
-    pub async fn disconnect(&self, options: DisconnectOptions) -> Result<Value, Error> {
+    pub async fn disconnect(&self, options: DisconnectOptions) -> Result<SignOutReport, Error> {
         let target = {
             let connection = self.live.connection.lock();
             match connection.as_ref() {
@@ -154,12 +164,12 @@ impl Authenticator {
                 .map_err(|e| Error::Internal(format!("the token cache could not be cleared: {e}")))?
                 .unwrap_or_default(),
         };
-        Ok(json!({
-            "wasConnected": was_connected,
-            "all": options.all,
-            "removedCacheEntries": count,
-            "removedAccounts": describe(&removed),
-        }))
+        Ok(SignOutReport {
+            was_connected,
+            all: options.all,
+            removed_entries: count,
+            removed,
+        })
     }
 }
 
@@ -183,40 +193,10 @@ fn remove(cache: &TokenCache, target: Target) -> Result<(usize, Vec<CachedAccoun
     }
 }
 
-/// One entry per signed-out account: who, which tenant, where, and with which apps.
-fn describe(removed: &[CachedAccount]) -> Vec<Value> {
-    let mut accounts: BTreeMap<CacheKey, (Value, Vec<String>)> = BTreeMap::new();
-    for cached in removed {
-        let key = &cached.key;
-        let endpoints = match key.endpoints.split(' ').collect::<Vec<_>>().as_slice() {
-            [authority, graph, arm] => json!({"authority": authority, "graph": graph, "arm": arm}),
-            _ => Value::Null,
-        };
-        let account = json!({
-            "account": cached.username,
-            "tenantId": cached.tenant_id,
-            "tenant": key.tenant,
-            "cloud": key.cloud,
-            "endpoints": endpoints,
-        });
-        accounts
-            .entry(same_sign_in(key))
-            .or_insert_with(|| (account, Vec::new()))
-            .1
-            .push(key.client_id.clone());
-    }
-    accounts
-        .into_values()
-        .map(|(mut account, clients)| {
-            account["clientIds"] = json!(clients);
-            account
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn options_take_the_connect_selectors_and_nothing_else() {

@@ -1,12 +1,19 @@
-//! The persisted side of sign-in: opening the token cache, saving rotated refresh tokens, and
-//! restoring a cached sign-in. A cached refresh token is bound to the endpoints it was issued for
-//! (the key holds the login host and the endpoints' cache partition), so a connection never reads,
-//! refreshes or sends a refresh token of other endpoints.
+//! Refresh and cache restore: the refresh grant; keeping what the token endpoint returns (access
+//! token and account in memory, the rotated refresh token also in the persisted cache); opening the
+//! token cache and restoring a cached sign-in. A cached refresh token is bound to the endpoints it was
+//! issued for (the key holds the login host and the endpoints' cache partition), so a connection
+//! never reads, refreshes or sends a refresh token of other endpoints.
 
 use super::Authenticator;
 use super::state::{Account, Connection, SignInState};
-use crate::auth::cache::{CacheEntry, CacheError, CacheKey, CachedAccount, TokenCache};
+use crate::auth::cache::{CacheBackend, CacheEntry, CacheError, CacheKey, CachedAccount, TokenCache};
+use crate::auth::claims;
+use crate::auth::cloud::Resource;
+use crate::auth::token::AccessToken;
+use crate::auth::token_endpoint::{self, Grant, RedeemError, TokenRequest, Tokens};
 use crate::error::Error;
+use chrono::Utc;
+use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -27,6 +34,102 @@ impl Connection {
 }
 
 impl Authenticator {
+    /// Redeems the refresh token of the resource's app, if there is one.
+    pub(super) async fn refresh(
+        &self,
+        state: &SignInState,
+        resource: Resource,
+        challenge: Option<&Value>,
+    ) -> Result<Option<AccessToken>, RedeemError> {
+        let (endpoints, tenant, client) = state
+            .with_connection(|c| {
+                Ok((
+                    c.endpoints.clone(),
+                    c.tenant.clone(),
+                    c.clients.for_resource(resource).to_string(),
+                ))
+            })
+            .map_err(RedeemError::Other)?;
+        let Some(refresh_token) = state.tokens.lock().refresh.get(&client).cloned() else {
+            return Ok(None);
+        };
+        let claims = claims::with_capabilities(challenge);
+        let request = TokenRequest {
+            endpoints: &endpoints,
+            tenant: &tenant,
+            client_id: &client,
+            resource,
+            grant: Grant::RefreshToken(&refresh_token),
+            claims: &claims,
+        };
+        let tokens = token_endpoint::redeem(&self.http, request).await?;
+        Ok(Some(
+            self.accept(state, resource, challenge, &client, tokens)
+                .await
+                .map_err(RedeemError::Other)?,
+        ))
+    }
+
+    /// Keeps new tokens: the access token in memory, the rotated refresh token in memory and in the
+    /// persisted cache, and the account.
+    pub(super) async fn accept(
+        &self,
+        state: &SignInState,
+        resource: Resource,
+        challenge: Option<&Value>,
+        client: &str,
+        tokens: Tokens,
+    ) -> Result<AccessToken, Error> {
+        let access = tokens.access.clone();
+        let account = account_from_token(&access).map(|mut account| {
+            if let Some(info) = &tokens.client_info {
+                account.home_account_id = format!("{}.{}", info.uid, info.utid);
+            }
+            if let Some(username) = tokens.id_claims.as_ref().and_then(|c| c.username()) {
+                account.username = username.to_string();
+            }
+            account
+        });
+        let persist = {
+            let mut connection = state.connection.lock();
+            let connection = connection
+                .as_mut()
+                .ok_or_else(|| Error::Internal("connection vanished".into()))?;
+            if let Some(account) = account {
+                connection.account = Some(account);
+            }
+            let account = connection.account.clone();
+            let mut store = state.tokens.lock();
+            let key = challenge.map(claims::canonical).unwrap_or_default();
+            store.access.insert((resource, key), access.clone());
+            match (tokens.refresh_token, account) {
+                (Some(refresh), Some(account)) => {
+                    store.refresh.insert(client.to_string(), refresh.clone());
+                    Some((
+                        connection.cache_key(&account.home_account_id, client),
+                        CacheEntry {
+                            refresh_token: refresh,
+                            username: account.username.clone(),
+                            tenant_id: account.tenant_id.clone(),
+                            object_id: account.object_id.clone(),
+                            scopes: connection.endpoints.scopes(resource),
+                            updated: Utc::now(),
+                        },
+                    ))
+                }
+                (Some(refresh), None) => {
+                    store.refresh.insert(client.to_string(), refresh);
+                    None
+                }
+                (None, _) => None,
+            }
+        };
+        if let Some((key, entry)) = persist {
+            self.remember(key, entry).await;
+        }
+        Ok(access)
+    }
+
     /// The token cache, opened on first use, off the async threads (key stores may block).
     async fn cache(&self) -> Option<Arc<TokenCache>> {
         self.cache
@@ -65,7 +168,7 @@ impl Authenticator {
     }
 
     /// How the cache persists, for the context.
-    pub(super) async fn cache_backend(&self) -> Option<crate::auth::cache::CacheBackend> {
+    pub(super) async fn cache_backend(&self) -> Option<CacheBackend> {
         self.cache().await.map(|cache| cache.backend())
     }
 
@@ -147,4 +250,15 @@ impl Authenticator {
         }
         Ok(())
     }
+}
+
+pub(super) fn account_from_token(token: &AccessToken) -> Option<Account> {
+    let claims = &token.claims;
+    let (oid, tid) = (claims.oid.clone()?, claims.tid.clone()?);
+    Some(Account {
+        username: claims.username().unwrap_or(&oid).to_string(),
+        home_account_id: format!("{oid}.{tid}"),
+        object_id: oid,
+        tenant_id: tid,
+    })
 }

@@ -1,0 +1,69 @@
+//! `cargo xtask bindings`: generates the C# P/Invoke declarations (`NativeMethods.g.cs`) from the
+//! exported functions of `ffi/src` with csbindgen. The output is checked in and is written only by
+//! this step (never by a build); `bindings --check` and `cargo xtask test` fail when the checked-in
+//! file differs from what generation produces.
+
+use crate::tools::repo_root;
+use std::path::Path;
+
+/// The checked-in generated file, relative to the repository root.
+pub const CHECKED_IN: &str = "ffi/dotnet/PimRust.Interop/NativeMethods.g.cs";
+/// The sources whose `extern "C"` functions are bound.
+const INPUTS: [&str; 3] = ["ffi/src/lib.rs", "ffi/src/status.rs", "ffi/src/buffer.rs"];
+
+/// What csbindgen generates from the current sources.
+pub fn generate() -> Result<String, String> {
+    let root = repo_root();
+    let out_dir = root.join("target").join("xtask");
+    std::fs::create_dir_all(&out_dir).map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
+    let generated_path = out_dir.join("NativeMethods.g.cs");
+    INPUTS
+        .iter()
+        .fold(csbindgen::Builder::default(), |builder, input| {
+            builder.input_extern_file(root.join(input))
+        })
+        .csharp_dll_name("pimrust")
+        .csharp_namespace("PimRust.Interop")
+        .csharp_class_name("NativeMethods")
+        .csharp_class_accessibility("internal")
+        .csharp_use_nint_types(true)
+        .generate_csharp_file(&generated_path)
+        .map_err(|e| format!("csbindgen failed: {e}"))?;
+    read(&generated_path)
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// `cargo xtask bindings`: rewrites the checked-in file when generation gives something else.
+pub fn write() -> Result<(), String> {
+    let generated = generate()?;
+    let path = repo_root().join(CHECKED_IN);
+    if std::fs::read_to_string(&path).ok().as_deref() == Some(generated.as_str()) {
+        println!("xtask: {CHECKED_IN} is up to date");
+        return Ok(());
+    }
+    std::fs::write(&path, generated).map_err(|e| format!("cannot write {CHECKED_IN}: {e}"))?;
+    println!("xtask: regenerated {CHECKED_IN}; commit it");
+    Ok(())
+}
+
+/// The drift check: the checked-in file must be exactly what generation produces.
+pub fn check() -> Result<(), String> {
+    let generated = generate()?;
+    let checked_in = read(&repo_root().join(CHECKED_IN))?;
+    if checked_in != generated {
+        let line = checked_in
+            .lines()
+            .zip(generated.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| checked_in.lines().count().min(generated.lines().count()));
+        return Err(format!(
+            "{CHECKED_IN} is not what generation produces (first difference at line {}); run cargo xtask bindings and commit the result",
+            line + 1
+        ));
+    }
+    println!("xtask: bindings are up to date");
+    Ok(())
+}
