@@ -51,6 +51,24 @@ Connect-Pim -UseDeviceCode -ErrorAction Stop | Out-Null
         $run.Output | Should -Match 'roles=13'
     }
 
+    It 'forgets PIMRUST_SANDBOX_URL removed after pwsh started' {
+        $graph = Get-PimSandboxToken $sandbox graph
+        $saved = $env:PIMRUST_SANDBOX_URL
+        $env:PIMRUST_SANDBOX_URL = $sandbox.Url
+        try {
+            $run = Invoke-FreshPwshWithin -TimeoutSec 60 -Script @"
+Remove-Item -Path env:PIMRUST_SANDBOX_URL
+Import-Module '$ManifestPath'
+Connect-Pim -AccessToken '$graph' -ErrorAction Stop | Out-Null
+'graph=' + (Get-PimContext).Endpoints.Graph
+"@
+        }
+        finally {
+            $env:PIMRUST_SANDBOX_URL = $saved
+        }
+        $run.Output | Should -Match 'graph=https://graph\.microsoft\.com' -Because 'the setting is gone from the session, so it is gone for the core too'
+    }
+
     It 'accepts a Graph override that already ends in /v1.0' {
         $graph = Get-PimSandboxToken $sandbox graph
         $arm = Get-PimSandboxToken $sandbox arm

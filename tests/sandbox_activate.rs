@@ -110,8 +110,16 @@ async fn service_side_policy_failures_name_the_rules() {
             && error.failed_rules.contains(&"JustificationRule".to_string()),
         "{error:?}"
     );
-    assert!(error.message.contains("a justification is required"), "{}", error.message);
-    assert!(!error.message.contains('-'), "no host parameter in a core message: {}", error.message);
+    assert!(
+        error.message.contains("a justification is required"),
+        "{}",
+        error.message
+    );
+    assert!(
+        !error.message.contains('-'),
+        "no host parameter in a core message: {}",
+        error.message
+    );
 }
 
 #[tokio::test]

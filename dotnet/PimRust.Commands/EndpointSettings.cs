@@ -13,9 +13,14 @@ internal sealed record EndpointSettings(string? SandboxUrl, string? AuthorityUrl
     public static EndpointSettings FromEnvironment() => new(
         Read("PIMRUST_SANDBOX_URL"), Read("PIMRUST_AUTHORITY_URL"), Read("PIMRUST_GRAPH_URL"), Read("PIMRUST_ARM_URL"));
 
-    /// <summary>Writes the connect/disconnect params <c>sandboxUrl</c>, <c>authorityUrl</c>, <c>graphUrl</c>, <c>armUrl</c>.</summary>
+    /// <summary>
+    /// Writes the connect/disconnect params <c>sandboxUrl</c>, <c>authorityUrl</c>, <c>graphUrl</c>, <c>armUrl</c>, and
+    /// that these are all there are: a setting removed in this session must not come back from the process's startup
+    /// environment.
+    /// </summary>
     public void WriteTo(Utf8JsonWriter writer, string? sandboxUrlParameter)
     {
+        writer.WriteBoolean("environmentFromHost", true);
         JsonParams.Optional(writer, "sandboxUrl", sandboxUrlParameter ?? SandboxUrl);
         if (sandboxUrlParameter is null)
         {

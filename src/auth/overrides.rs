@@ -20,6 +20,11 @@ pub struct EndpointOverrides {
     /// Accept overriding only some of the three roots (a warning is still emitted).
     #[serde(default)]
     pub allow_partial_override: bool,
+    /// The host passed the `PIMRUST_*` settings as it sees them now (pwsh's `$env:` changes never
+    /// reach the process environment native code reads): the process environment is not consulted,
+    /// so a setting removed in the host is gone here too.
+    #[serde(default)]
+    pub environment_from_host: bool,
 }
 
 impl EndpointOverrides {
@@ -32,6 +37,17 @@ impl EndpointOverrides {
             graph_url: var("PIMRUST_GRAPH_URL"),
             arm_url: var("PIMRUST_ARM_URL"),
             allow_partial_override: false,
+            environment_from_host: false,
+        }
+    }
+
+    /// These overrides, and the `PIMRUST_*` environment variables for what they leave unset unless
+    /// the host passed its own view of them.
+    pub fn with_environment(&self) -> Self {
+        if self.environment_from_host {
+            self.clone()
+        } else {
+            self.clone().or(EndpointOverrides::from_env())
         }
     }
 
@@ -43,6 +59,7 @@ impl EndpointOverrides {
             graph_url: self.graph_url.or(fallback.graph_url),
             arm_url: self.arm_url.or(fallback.arm_url),
             allow_partial_override: self.allow_partial_override || fallback.allow_partial_override,
+            environment_from_host: self.environment_from_host,
         }
     }
 }
@@ -86,7 +103,7 @@ impl Endpoints {
     /// with `overrides`, and the `PIMRUST_*` environment variables for what those leave unset.
     pub fn resolve(environment: Option<&str>, overrides: &EndpointOverrides) -> Result<Endpoints, Error> {
         let cloud = environment.map(Cloud::parse).transpose()?.unwrap_or(Cloud::Global);
-        Endpoints::for_cloud(cloud).with_overrides(&overrides.clone().or(EndpointOverrides::from_env()))
+        Endpoints::for_cloud(cloud).with_overrides(&overrides.with_environment())
     }
 
     /// Applies `overrides`; a partial override is refused unless `allow_partial_override` is set.

@@ -166,10 +166,7 @@ fn preflight(
     }
     let blank = |value: &Option<String>| value.as_deref().is_none_or(|v| v.trim().is_empty());
     if policy.requires_justification == Some(true) && blank(&params.justification) {
-        return Err(fail(
-            "JustificationRequired",
-            "a justification is required".into(),
-        ));
+        return Err(fail("JustificationRequired", "a justification is required".into()));
     }
     if policy.requires_ticket == Some(true) && (blank(&params.ticket_number) || blank(&params.ticket_system)) {
         return Err(fail(

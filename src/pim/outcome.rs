@@ -191,12 +191,8 @@ fn explain(rule: &str) -> String {
         "ExpirationRule" => "the requested duration exceeds the role's maximum".into(),
         "JustificationRule" => "a justification is required".into(),
         "TicketingRule" => "ticket information (a ticket number and its system) is required".into(),
-        "MfaRule" => {
-            "this sign-in has not completed multi-factor authentication".into()
-        }
-        "EligibilityRule" => {
-            "you are not (or no longer) eligible for this role at this scope".into()
-        }
+        "MfaRule" => "this sign-in has not completed multi-factor authentication".into(),
+        "EligibilityRule" => "you are not (or no longer) eligible for this role at this scope".into(),
         other => format!("policy rule {other} failed"),
     }
 }

@@ -38,8 +38,7 @@ impl DisconnectOptions {
         self.tenant_id.is_some()
             || self.account.is_some()
             || self.environment.is_some()
-            || names_endpoints(&self.endpoints)
-            || names_endpoints(&EndpointOverrides::from_env())
+            || names_endpoints(&self.endpoints.with_environment())
     }
 }
 
