@@ -46,10 +46,21 @@ fn unknown_method_yields_an_error_envelope_listing_known_methods() {
     assert_eq!(envelope["ok"], false);
     assert_eq!(envelope["error"]["kind"], "UnknownMethod");
     let message = envelope["error"]["message"].as_str().unwrap();
-    assert!(
-        message.contains("pim.nope") && message.contains("sys.echo"),
-        "{message}"
-    );
+    assert!(message.contains("pim.nope"), "{message}");
+    for method in [
+        "sys.echo",
+        "sys.sleep",
+        "auth.connect",
+        "auth.disconnect",
+        "auth.context",
+        "pim.listEligible",
+        "pim.listActive",
+        "pim.activate",
+        "pim.wait",
+        "pim.cancel",
+    ] {
+        assert!(message.contains(method), "{method} is missing from: {message}");
+    }
 }
 
 #[test]

@@ -9,6 +9,7 @@ use crate::auth::authenticator::{ConnectOptions, SignInContext};
 use crate::error::Error;
 use crate::events::EventSink;
 use crate::services::Services;
+use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -62,13 +63,47 @@ impl Context {
     }
 }
 
-pub const METHODS: &[&str] = &[
-    "sys.echo",
-    "sys.sleep",
-    "auth.connect",
-    "auth.disconnect",
-    "auth.context",
+/// A method's body: it owns its context, so the future it returns borrows nothing.
+type Run = fn(Context, Value) -> BoxFuture<'static, Result<Value, Error>>;
+
+/// One table for dispatch and for the names an "unknown method" error lists.
+const METHODS: &[(&str, Run)] = &[
+    ("sys.echo", |_, params| Box::pin(async move { Ok(sys::echo(params)) })),
+    ("sys.sleep", |c, params| {
+        Box::pin(async move { sys::sleep(&c, parse(params)?).await })
+    }),
+    ("auth.connect", |c, params| {
+        Box::pin(async move { auth::connect(&c, parse(params)?).await })
+    }),
+    ("auth.disconnect", |c, params| {
+        Box::pin(async move { auth::disconnect(&c, parse(params)?).await })
+    }),
+    ("auth.context", |c, _| {
+        Box::pin(async move { auth::context_info(&c).await })
+    }),
+    ("pim.listEligible", |c, params| {
+        Box::pin(async move { pim::list_eligible(&c, parse(params)?).await })
+    }),
+    ("pim.listActive", |c, params| {
+        Box::pin(async move { pim::list_active(&c, parse(params)?).await })
+    }),
+    ("pim.activate", |c, params| {
+        Box::pin(async move { pim::activate(&c, parse(params)?).await })
+    }),
+    ("pim.wait", |c, params| {
+        Box::pin(async move { pim::wait(&c, parse(params)?).await })
+    }),
+    ("pim.cancel", |c, params| {
+        Box::pin(async move { pim::cancel(&c, parse(params)?).await })
+    }),
+    #[cfg(feature = "test-hooks")]
+    ("sys.panic", |_, _| Box::pin(async { panic!("sys.panic was called") })),
 ];
+
+/// The names a host may start.
+pub(crate) fn method_names() -> impl Iterator<Item = &'static str> {
+    METHODS.iter().map(|(name, _)| *name)
+}
 
 pub(crate) async fn dispatch(
     services: Arc<Services>,
@@ -76,6 +111,12 @@ pub(crate) async fn dispatch(
     method: String,
     mut params: Value,
 ) -> Result<Value, Error> {
+    let Some((_, run)) = METHODS.iter().find(|(name, _)| *name == method) else {
+        return Err(Error::UnknownMethod {
+            method,
+            known: method_names().collect::<Vec<_>>().join(", "),
+        });
+    };
     let sign_in = if method.starts_with("pim.") {
         SignInOptions::take_from(&mut params)?
     } else {
@@ -86,24 +127,7 @@ pub(crate) async fn dispatch(
         events,
         sign_in,
     };
-    match method.as_str() {
-        "sys.echo" => Ok(sys::echo(params)),
-        "sys.sleep" => sys::sleep(&context, parse(params)?).await,
-        "auth.connect" => auth::connect(&context, parse(params)?).await,
-        "auth.disconnect" => auth::disconnect(&context, parse(params)?).await,
-        "auth.context" => auth::context_info(&context).await,
-        "pim.listEligible" => pim::list_eligible(&context, parse(params)?).await,
-        "pim.listActive" => pim::list_active(&context, parse(params)?).await,
-        "pim.activate" => pim::activate(&context, parse(params)?).await,
-        "pim.wait" => pim::wait(&context, parse(params)?).await,
-        "pim.cancel" => pim::cancel(&context, parse(params)?).await,
-        #[cfg(feature = "test-hooks")]
-        "sys.panic" => panic!("sys.panic was called"),
-        _ => Err(Error::UnknownMethod {
-            method,
-            known: METHODS.join(", "),
-        }),
-    }
+    run(context, params).await
 }
 
 /// Parses a method's params; `null` (no params given) reads as `{}`.
