@@ -96,4 +96,40 @@ Describe 'Wait-PimRequest' {
             $shell.Dispose()
         }
     }
+
+    It 'cancels what was pending when stopped with -CancelOnStop, and says so' {
+        $pending = Get-PimEligibleRole -Name 'Security Administrator' | Invoke-PimActivation -Justification x
+        $pending.Status | Should -Be 'PendingApproval'
+        $shell = [powershell]::Create()
+        try {
+            $shell.AddCommand('Import-Module').AddParameter('Name', $ManifestPath).AddStatement().
+            AddCommand('Connect-Pim').AddParameter('SandboxUrl', $sandbox.Url).AddParameter('AccessToken', (Get-PimSandboxToken $sandbox graph)).
+            AddParameter('ArmAccessToken', (Get-PimSandboxToken $sandbox arm)).AddCommand('Out-Null').AddStatement().
+            AddCommand('Wait-PimRequest').AddParameter('InputObject', $pending).AddParameter('IntervalSec', 0.5).AddParameter('TimeoutSec', 120).
+            AddParameter('CancelOnStop') | Out-Null
+            $noInput = [System.Management.Automation.PSDataCollection[psobject]]::new()
+            $noInput.Complete()
+            $running = $shell.BeginInvoke($noInput, [System.Management.Automation.PSDataCollection[psobject]]::new())
+            $clock = [System.Diagnostics.Stopwatch]::StartNew()
+            while (@(Get-PimSandboxLog $sandbox | Where-Object { $_.method -eq 'GET' -and $_.path -like '*roleAssignmentScheduleRequests*' }).Count -lt 2 -and $clock.Elapsed.TotalSeconds -lt 20) {
+                Start-Sleep -Milliseconds 100
+            }
+            $shell.Stop()
+            $running.AsyncWaitHandle.WaitOne(15000) | Should -BeTrue
+            ($shell.Streams.Warning.Message -join "`n") | Should -BeExactly 'Stopped waiting. Cancelled: Security Administrator.'
+            $request = (Invoke-RestMethod -Uri "$($sandbox.Url)/_emulator/state").requests | Where-Object id -EQ $pending.RequestId
+            $request.status | Should -Be 'Canceled' -Because 'the service was told, not only the user'
+        }
+        finally {
+            $shell.Dispose()
+        }
+    }
+
+    It 'points its errors at the command the user typed' {
+        $pending = Get-PimEligibleRole -Name 'Security Administrator' | Invoke-PimActivation -Justification x -Wait -TimeoutSec 1 -ErrorAction SilentlyContinue -ErrorVariable problems
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'PimRust.Timeout*,Invoke-PimActivation'
+        $problems[0].InvocationInfo.MyCommand.Name | Should -Be 'Invoke-PimActivation'
+        $problems[0].InvocationInfo.ScriptName | Should -Be $PSCommandPath -Because 'the error points to the line in this file, not inside the module'
+        $pending.Status | Should -Be 'PendingApproval'
+    }
 }
