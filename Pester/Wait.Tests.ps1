@@ -109,11 +109,15 @@ Describe 'Wait-PimRequest' {
             AddParameter('CancelOnStop') | Out-Null
             $noInput = [System.Management.Automation.PSDataCollection[psobject]]::new()
             $noInput.Complete()
+            $polls = { @(Get-PimSandboxLog $sandbox | Where-Object { $_.method -eq 'GET' -and $_.path -like '*roleAssignmentScheduleRequests*' }).Count }
+            $before = & $polls
             $running = $shell.BeginInvoke($noInput, [System.Management.Automation.PSDataCollection[psobject]]::new())
             $clock = [System.Diagnostics.Stopwatch]::StartNew()
-            while (@(Get-PimSandboxLog $sandbox | Where-Object { $_.method -eq 'GET' -and $_.path -like '*roleAssignmentScheduleRequests*' }).Count -lt 2 -and $clock.Elapsed.TotalSeconds -lt 20) {
+            # Stopped once the wait has polled twice, i.e. while it is really waiting.
+            while ((& $polls) -lt $before + 2 -and $clock.Elapsed.TotalSeconds -lt 20) {
                 Start-Sleep -Milliseconds 100
             }
+            (& $polls) | Should -BeGreaterOrEqual ($before + 2) -Because 'the wait was polling when it was stopped'
             $shell.Stop()
             $running.AsyncWaitHandle.WaitOne(15000) | Should -BeTrue
             ($shell.Streams.Warning.Message -join "`n") | Should -BeExactly 'Stopped waiting. Cancelled: Security Administrator.'
