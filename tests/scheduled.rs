@@ -6,7 +6,7 @@ mod support;
 use chrono::{DateTime, Utc};
 use pimrust_core::events::EventSink;
 use pimrust_core::pim::activate::ActivateParams;
-use pimrust_core::pim::wait::{self, WaitParams, WaitTarget};
+use pimrust_core::pim::wait::{self, WaitParams};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use support::sandbox::*;
@@ -42,16 +42,7 @@ async fn a_future_start_is_scheduled_waited_on_at_once_and_attached_to_later() {
             assert!(outcome.request_id.is_some());
         }
 
-        let requests = outcomes
-            .iter()
-            .map(|o| WaitTarget {
-                request_id: o.request_id.clone().unwrap(),
-                kind: o.kind,
-                key: o.key.clone(),
-                role_name: o.role_name.clone(),
-                deactivate: false,
-            })
-            .collect();
+        let requests = outcomes.iter().map(wait_target).collect();
         let began = Instant::now();
         let params = WaitParams {
             requests,

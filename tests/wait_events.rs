@@ -7,22 +7,11 @@ use pimrust_core::events::EventSink;
 use pimrust_core::pim::activate::ActivateParams;
 use pimrust_core::pim::list::{self, ListOptions, PolicyCache};
 use pimrust_core::pim::model::Kind;
-use pimrust_core::pim::outcome::ActivationOutcome;
 use pimrust_core::pim::wait::{self, WaitParams, WaitTarget};
 use pimrust_emulator::{Decision, FaultRule};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use support::sandbox::*;
-
-fn target_of(outcome: &ActivationOutcome) -> WaitTarget {
-    WaitTarget {
-        request_id: outcome.request_id.clone().unwrap(),
-        kind: outcome.kind,
-        key: outcome.key.clone(),
-        role_name: outcome.role_name.clone(),
-        deactivate: false,
-    }
-}
 
 fn params(requests: Vec<WaitTarget>, timeout_sec: u64) -> WaitParams {
     WaitParams {
@@ -47,7 +36,7 @@ async fn each_request_is_reported_as_soon_as_it_is_final() {
     )
     .await;
     let events = EventSink::buffered();
-    let requests = outcomes.iter().map(target_of).collect();
+    let requests = outcomes.iter().map(wait_target).collect();
     let waiting = tokio::spawn({
         let (api, events) = (api.clone(), events.clone());
         async move { wait::wait(&api, &events, params(requests, 20)).await.unwrap() }
@@ -142,7 +131,7 @@ async fn a_service_outage_is_named_as_one() {
         .set_faults(vec![fault(json!({"pathPrefix": "/graph/", "status": 503}))])
         .unwrap();
     // Long enough for the first poll to exhaust its retries (at most 6 s of backoff).
-    let waited = wait::wait(&api, &EventSink::buffered(), params(vec![target_of(&pending[0])], 8))
+    let waited = wait::wait(&api, &EventSink::buffered(), params(vec![wait_target(&pending[0])], 8))
         .await
         .unwrap();
     let message = waited[0].message.clone().unwrap_or_default();
@@ -202,7 +191,7 @@ async fn a_hung_surface_does_not_hold_back_another_surfaces_results() {
         }))])
         .unwrap();
     let events = EventSink::buffered();
-    let requests = outcomes.iter().map(target_of).collect();
+    let requests = outcomes.iter().map(wait_target).collect();
     let began = Instant::now();
     let waiting = tokio::spawn({
         let (api, events) = (api.clone(), events.clone());

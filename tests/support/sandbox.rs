@@ -129,17 +129,22 @@ pub async fn run(api: &ApiClient, params: ActivateParams) -> Vec<ActivationOutco
     activate::activate(api, &EventSink::buffered(), params).await.unwrap()
 }
 
+/// What to wait for, for an outcome that has a request id.
+pub fn wait_target(outcome: &ActivationOutcome) -> WaitTarget {
+    WaitTarget {
+        request_id: outcome.request_id.clone().unwrap(),
+        kind: outcome.kind,
+        key: outcome.key.clone(),
+        role_name: outcome.role_name.clone(),
+        deactivate: false,
+    }
+}
+
 pub async fn wait_for(api: &ApiClient, outcomes: &[ActivationOutcome]) -> Vec<WaitResult> {
     let requests = outcomes
         .iter()
         .filter(|o| o.request_id.is_some())
-        .map(|o| WaitTarget {
-            request_id: o.request_id.clone().unwrap(),
-            kind: o.kind,
-            key: o.key.clone(),
-            role_name: o.role_name.clone(),
-            deactivate: false,
-        })
+        .map(wait_target)
         .collect();
     wait::wait(
         api,
