@@ -5,7 +5,7 @@
 //! `PIMRUST_LOG` (an env-filter directive) additionally mirrors everything to stderr for hosts that
 //! have no event loop.
 
-use crate::events::EventSink;
+use crate::events::{Event as CoreEvent, EventSink, LogLevel};
 use crate::redact::redact;
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
@@ -71,14 +71,13 @@ impl<S: Subscriber> Layer<S> for QueueLayer {
         let mut visitor = FieldVisitor::default();
         event.record(&mut visitor);
         let metadata = event.metadata();
-        let mut fields = Map::new();
-        fields.insert("level".into(), json!(metadata.level().as_str().to_ascii_lowercase()));
-        fields.insert("target".into(), json!(metadata.target()));
-        fields.insert("message".into(), json!(redact(&visitor.message)));
-        if !visitor.fields.is_empty() {
-            fields.insert("fields".into(), Value::Object(visitor.fields));
-        }
-        self.events.emit("log", Value::Object(fields));
+        self.events.emit(CoreEvent::Log {
+            level: LogLevel::from(metadata.level()),
+            target: metadata.target().into(),
+            code: None,
+            message: redact(&visitor.message).into_owned(),
+            fields: visitor.fields,
+        });
     }
 }
 

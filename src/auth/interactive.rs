@@ -6,11 +6,11 @@ use super::cloud::{Endpoints, Resource};
 use super::loopback::{Callback, Loopback};
 use super::token_endpoint::{self, Grant, RedeemError, TokenRequest, Tokens};
 use crate::error::{Error, ErrorKind};
-use crate::events::EventSink;
+use crate::events::{Event, EventSink, Prompt};
 use crate::http::HttpClient;
 use oauth2::{AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, RedirectUrl, Scope};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
@@ -100,7 +100,11 @@ impl SignIn<'_> {
             self.resource.name(),
             if opened { "" } else { " (open the URL shown)" }
         );
-        self.prompt("browser", json!({"url": url.as_str(), "opened": opened}), &message);
+        self.events.emit(Event::Browser {
+            url: url.to_string(),
+            opened,
+            prompt: self.prompt(&message),
+        });
         tracing::info!("waiting for the browser sign-in on {redirect_uri}");
         let callback = loopback
             .next()
@@ -143,12 +147,12 @@ impl SignIn<'_> {
                 device.verification_uri, device.user_code
             )
         });
-        let fields = json!({
-            "userCode": device.user_code,
-            "verificationUri": device.verification_uri,
-            "expiresInSec": expires_in.as_secs(),
+        self.events.emit(Event::DeviceCode {
+            user_code: device.user_code.clone(),
+            verification_uri: device.verification_uri.clone(),
+            expires_in_sec: expires_in.as_secs(),
+            prompt: self.prompt(&message),
         });
-        self.prompt("deviceCode", fields, &message);
         let deadline = Instant::now() + expires_in;
         let mut interval = Duration::from_secs(device.interval.unwrap_or(5)).max(MIN_POLL_INTERVAL);
         loop {
@@ -172,15 +176,16 @@ impl SignIn<'_> {
         }
     }
 
-    /// Emits a prompt event: its own `fields`, the resource and step, and the labelled message.
-    fn prompt(&self, event: &str, mut fields: Value, message: &str) {
+    /// What every prompt event carries: the resource and step, and the labelled message.
+    fn prompt(&self, message: &str) -> Prompt {
         let label = self.label;
-        fields["resource"] = json!(self.resource.name());
-        fields["step"] = json!(label.step);
-        fields["steps"] = json!(label.steps);
-        fields["label"] = json!(label.text);
-        fields["message"] = json!(format!("{} {message}", label.text));
-        self.events.emit(event, fields);
+        Prompt {
+            resource: self.resource.name().into(),
+            step: label.step,
+            steps: label.steps,
+            label: label.text.clone(),
+            message: format!("{} {message}", label.text),
+        }
     }
 
     async fn redeem(&self, grant: Grant<'_>) -> Result<Tokens, RedeemError> {

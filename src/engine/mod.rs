@@ -6,7 +6,7 @@
 pub(crate) mod op;
 
 use crate::error::Error;
-use crate::events::EventSink;
+use crate::events::{EventQueue, EventSink};
 use crate::services::{Services, cache_options};
 use crate::{envelope, logging, methods};
 use futures::FutureExt;
@@ -220,7 +220,7 @@ impl Engine {
     }
 
     pub fn next_event(&self, id: OpId) -> Result<Option<String>, OpError> {
-        Ok(self.registry.get(id)?.next_event())
+        Ok(self.registry.get(id)?.pop())
     }
 
     /// The final envelope, once; collecting it retires the id. `None` while the op still runs.

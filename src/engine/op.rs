@@ -1,14 +1,10 @@
 //! State of one operation: its event queue, its final envelope and the flags that decide when its id
 //! is retired. One mutex guards it all, so "finished" and "released" can never both be missed.
 
+use crate::events::{BoundedQueue, EventQueue};
 use parking_lot::{Condvar, Mutex};
-use serde_json::json;
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
-
-/// A queue this long means nobody is draining it; the oldest events are dropped and counted.
-pub(crate) const MAX_QUEUED_EVENTS: usize = 4096;
 
 pub(crate) struct Op {
     pub(crate) cancel: CancellationToken,
@@ -18,8 +14,7 @@ pub(crate) struct Op {
 
 #[derive(Default)]
 struct OpState {
-    events: VecDeque<String>,
-    dropped_events: u64,
+    events: BoundedQueue,
     /// Number of events ever pushed, and how many of them a waiter has already been woken for.
     pushed: u64,
     pushed_seen_by_waiter: u64,
@@ -35,17 +30,6 @@ impl Op {
             state: Mutex::new(OpState::default()),
             changed: Condvar::new(),
         }
-    }
-
-    pub(crate) fn push_event(&self, event: String) {
-        let mut state = self.state.lock();
-        if state.events.len() >= MAX_QUEUED_EVENTS {
-            state.events.pop_front();
-            state.dropped_events += 1;
-        }
-        state.events.push_back(event);
-        state.pushed += 1;
-        self.changed.notify_all();
     }
 
     /// Stores the final envelope. Returns true when the host already released the op, i.e. nobody
@@ -82,18 +66,23 @@ impl Op {
         }
     }
 
-    pub(crate) fn next_event(&self) -> Option<String> {
-        let mut state = self.state.lock();
-        if state.dropped_events > 0 {
-            let count = std::mem::take(&mut state.dropped_events);
-            return Some(json!({"v": 1, "event": "eventsDropped", "count": count}).to_string());
-        }
-        state.events.pop_front()
-    }
-
     /// Takes the final envelope if the op has finished.
     pub(crate) fn take_result(&self) -> Option<String> {
         let mut state = self.state.lock();
         if state.finished { state.result.take() } else { None }
+    }
+}
+
+impl EventQueue for Op {
+    /// Queues the event and wakes a host waiting in [`Op::wait`].
+    fn push(&self, event: String) {
+        let mut state = self.state.lock();
+        state.events.push(event);
+        state.pushed += 1;
+        self.changed.notify_all();
+    }
+
+    fn pop(&self) -> Option<String> {
+        self.state.lock().events.pop()
     }
 }

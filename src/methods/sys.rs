@@ -3,6 +3,7 @@
 
 use super::Context;
 use crate::error::Error;
+use crate::events::Event;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -43,13 +44,14 @@ pub(super) async fn sleep(context: &Context, params: SleepParams) -> Result<Valu
         let percent = if total.is_zero() {
             100
         } else {
-            (elapsed.as_millis() * 100 / total.as_millis()).min(100)
+            (elapsed.as_millis() * 100 / total.as_millis()).min(100) as u64
         };
-        context.events.progress(json!({
-            "activity": "sys.sleep",
-            "percent": percent,
-            "elapsedMs": elapsed.as_millis() as u64,
-        }));
+        context.events.emit(Event::Progress {
+            activity: "sys.sleep".into(),
+            status: None,
+            percent,
+            elapsed_ms: Some(elapsed.as_millis() as u64),
+        });
         if elapsed >= total {
             break;
         }

@@ -14,12 +14,12 @@ use super::requests::{self, RequestOptions, RequestRef};
 use crate::api::ApiClient;
 use crate::auth::claims;
 use crate::error::{Error, ErrorKind};
-use crate::events::EventSink;
+use crate::events::{Event, EventSink};
 use crate::http::Idempotency;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -87,9 +87,11 @@ pub async fn activate(
         }
     }
     let total = plans.len();
-    events.progress(
-        json!({"activity": "PIM activation", "status": format!("Submitting {total} request(s)"), "percent": 0}),
-    );
+    events.emit(Event::progress(
+        "PIM activation",
+        format!("Submitting {total} request(s)"),
+        0,
+    ));
     let deactivate = params.deactivate;
     let validate_only = params.validate_only;
     let justification = params.justification.clone();
@@ -217,12 +219,22 @@ fn preflight(
     })
 }
 
+/// The `activation` event of `target` at `status`: `Submitting`, then the outcome's status.
+fn activation(target: &ActivationTarget, status: impl Serialize) -> Event {
+    Event::Activation {
+        key: target.key.clone(),
+        role_name: target.role_name.clone(),
+        // The name the result uses (a unit variant serializes as its name).
+        status: serde_json::to_value(status)
+            .ok()
+            .and_then(|name| name.as_str().map(str::to_string))
+            .unwrap_or_default(),
+    }
+}
+
 async fn submit(api: &ApiClient, events: &EventSink, plan: Plan, options: RequestOptions<'_>) -> ActivationOutcome {
     let target = &plan.target;
-    events.emit(
-        "activation",
-        json!({"key": target.key, "roleName": target.role_name, "status": "Submitting"}),
-    );
+    events.emit(activation(target, "Submitting"));
     let sent_at = Utc::now();
     let request = match Urls::of(api) {
         Ok(urls) => requests::build(&urls, target, plan.duration, plan.start, &options),
@@ -252,10 +264,7 @@ async fn submit(api: &ApiClient, events: &EventSink, plan: Plan, options: Reques
     if outcome.duration.is_none() && !options.deactivate {
         outcome.duration = Some(duration::format(plan.duration));
     }
-    events.emit(
-        "activation",
-        json!({"key": target.key, "roleName": target.role_name, "status": outcome.status}),
-    );
+    events.emit(activation(target, outcome.status));
     outcome
 }
 

@@ -10,11 +10,10 @@ use super::{arm, graph};
 use crate::api::ApiClient;
 use crate::auth::cloud::Resource;
 use crate::error::{Error, ErrorKind};
-use crate::events::EventSink;
+use crate::events::{Event, EventSink};
 use futures::StreamExt;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
 
 /// Policies read this session, by policy key.
@@ -23,6 +22,9 @@ pub struct PolicyCache(Mutex<HashMap<String, ActivationPolicy>>);
 
 /// ARM policy reads in flight at once.
 const ARM_POLICY_CONCURRENCY: usize = 8;
+
+/// The activity of the listing's progress events.
+const LISTING: &str = "Listing PIM roles";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -104,7 +106,7 @@ pub async fn eligible(
     options: &ListOptions,
 ) -> Result<Listing, Error> {
     let kinds = wanted(options);
-    events.progress(json!({"activity": "Listing PIM roles", "status": "Reading eligibilities", "percent": 10}));
+    events.emit(Event::progress(LISTING, "Reading eligibilities", 10));
     let results = futures::future::join_all(kinds.iter().map(|kind| all_of(api, events, *kind))).await;
     let mut roles = Vec::new();
     let mut failures = Vec::new();
@@ -136,13 +138,13 @@ pub async fn eligible(
             first.message.clone(),
         ));
     }
-    events.progress(json!({"activity": "Listing PIM roles", "status": "Reading activation policies", "percent": 50}));
+    events.emit(Event::progress(LISTING, "Reading activation policies", 50));
     if options.refresh {
         cache.0.lock().clear();
     }
     attach_policies(api, cache, events, &mut roles).await;
     roles.sort_by(|a, b| (a.kind, &a.role_name, &a.scope).cmp(&(b.kind, &b.role_name, &b.scope)));
-    events.progress(json!({"activity": "Listing PIM roles", "status": "Done", "percent": 100}));
+    events.emit(Event::progress(LISTING, "Done", 100));
     Ok(Listing { roles, failures })
 }
 

@@ -14,10 +14,10 @@ use super::requests::{fetch, my_requests};
 use super::status::{RequestState, request_start, request_status, state_of};
 use crate::api::ApiClient;
 use crate::error::{Error, ErrorKind};
-use crate::events::EventSink;
+use crate::events::{Event, EventSink};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -308,19 +308,19 @@ struct Progress {
 fn report(events: &EventSink, surface: &mut SurfaceWait<'_>, progress: &Progress) {
     let mut newly_final = 0;
     for ((_, result), reported) in surface.results.iter().zip(surface.reported.iter_mut()) {
-        events.emit("requestStatus", serde_json::to_value(result).unwrap_or_default());
+        events.emit(Event::RequestStatus(serde_json::to_value(result).unwrap_or_default()));
         if result.status.is_final() && !*reported {
             *reported = true;
             newly_final += 1;
-            events.emit("requestFinished", serde_json::to_value(result).unwrap_or_default());
+            events.emit(Event::RequestFinished(serde_json::to_value(result).unwrap_or_default()));
         }
     }
     let done = progress.done.fetch_add(newly_final, Ordering::SeqCst) + newly_final;
-    events.progress(json!({
-        "activity": "Waiting for PIM requests",
-        "status": format!("{done} of {} done", progress.total),
-        "percent": (done * 100).checked_div(progress.total).unwrap_or(100),
-    }));
+    events.emit(Event::progress(
+        "Waiting for PIM requests",
+        format!("{done} of {} done", progress.total),
+        (done * 100).checked_div(progress.total).unwrap_or(100) as u64,
+    ));
 }
 
 /// Rejects an empty or malformed wait before any call.
@@ -338,6 +338,7 @@ pub fn validate(params: &WaitParams) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn revoked_ends_the_wait_as_deactivated() {
