@@ -95,15 +95,10 @@ async fn start(scenario: Scenario) -> (RunningEmulator, ApiClient) {
 }
 
 async fn roles(api: &ApiClient) -> Vec<EligibleRole> {
-    list::eligible(
-        api,
-        &PolicyCache::default(),
-        &EventSink::buffered(),
-        &ListOptions::default(),
-    )
-    .await
-    .expect("listing")
-    .roles
+    list::eligible(api, &PolicyCache::default(), &ListOptions::default())
+        .await
+        .expect("listing")
+        .roles
 }
 
 fn requests(emulator: &RunningEmulator) -> usize {
@@ -121,9 +116,7 @@ async fn activation(throttle: usize) -> (Duration, usize) {
     let mut params = ActivateParams::new(targets, Some("benchmark"));
     params.throttle_limit = Some(throttle);
     let started = Instant::now();
-    let outcomes = activate::activate(&api, &EventSink::buffered(), params)
-        .await
-        .expect("activation");
+    let outcomes = activate::activate(&api, params).await.expect("activation");
     let elapsed = started.elapsed();
     assert_eq!(outcomes.len(), 20);
     assert!(outcomes.iter().all(|o| o.error.is_none()), "{outcomes:?}");
@@ -157,13 +150,9 @@ async fn main() {
 
     let (emulator, api) = start(scenario(30, 10, 10, true)).await;
     let targets: Vec<ActivationTarget> = roles(&api).await.iter().map(ActivationTarget::from).collect();
-    let outcomes = activate::activate(
-        &api,
-        &EventSink::buffered(),
-        ActivateParams::new(targets, Some("benchmark")),
-    )
-    .await
-    .expect("activation");
+    let outcomes = activate::activate(&api, ActivateParams::new(targets, Some("benchmark")))
+        .await
+        .expect("activation");
     let pending: Vec<WaitTarget> = outcomes
         .iter()
         .filter_map(|o| {
@@ -180,7 +169,6 @@ async fn main() {
     let started = Instant::now();
     let waited = wait::wait(
         &api,
-        &EventSink::buffered(),
         WaitParams {
             requests: pending.clone(),
             timeout_sec: Some(5),

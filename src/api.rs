@@ -61,26 +61,33 @@ impl ApiResponse {
     }
 }
 
+/// The services' client, and per operation ([`for_operation`](Self::for_operation)) the client a
+/// method calls through: it carries that op's events and whether it may prompt.
 #[derive(Clone)]
 pub struct ApiClient {
     http: HttpClient,
     auth: Arc<Authenticator>,
+    /// Where sign-in prompts and the callers' progress go.
+    events: EventSink,
     /// Whether a sign-in (first use, expired refresh token, step-up) may prompt the user.
     interactive: bool,
 }
 
 impl ApiClient {
+    /// A client whose events go to a buffered sink of its own, and that may prompt.
     pub fn new(http: HttpClient, auth: Arc<Authenticator>) -> Self {
         Self {
             http,
             auth,
+            events: EventSink::buffered(),
             interactive: true,
         }
     }
 
-    /// This client for a call that may (or may not) prompt the user to sign in.
-    pub fn with_interactive(&self, interactive: bool) -> Self {
+    /// This client for one operation: its events go to `events`; it prompts only if `interactive`.
+    pub fn for_operation(&self, events: EventSink, interactive: bool) -> Self {
         Self {
+            events,
             interactive,
             ..self.clone()
         }
@@ -90,6 +97,10 @@ impl ApiClient {
         &self.auth
     }
 
+    pub fn events(&self) -> &EventSink {
+        &self.events
+    }
+
     /// Sends `build(token)` with a token for `resource`, proactively satisfying `claims` (e.g. a
     /// policy's authentication context) when given, and reacting to challenges as described above.
     pub async fn send(
@@ -97,12 +108,11 @@ impl ApiClient {
         resource: Resource,
         idempotency: Idempotency,
         proactive_claims: Option<&Value>,
-        events: &EventSink,
         build: impl Fn(&AccessToken) -> RequestBuilder,
     ) -> Result<ApiResponse, Error> {
         let token = self
             .auth
-            .access_token(resource, proactive_claims, events, self.interactive)
+            .access_token(resource, proactive_claims, &self.events, self.interactive)
             .await?;
         let response = self.send_once(&token, idempotency, &build).await?;
         if let Some(challenge) = response.claims_challenge() {
@@ -117,14 +127,17 @@ impl ApiClient {
             };
             let stepped_up = self
                 .auth
-                .access_token(resource, Some(&merged), events, self.interactive)
+                .access_token(resource, Some(&merged), &self.events, self.interactive)
                 .await?;
             return self.send_once(&stepped_up, idempotency, &build).await;
         }
         if response.status == StatusCode::UNAUTHORIZED && proactive_claims.is_none() {
             tracing::info!("{} rejected the access token; refreshing it once", resource.name());
             self.auth.invalidate(resource);
-            let fresh = self.auth.access_token(resource, None, events, self.interactive).await?;
+            let fresh = self
+                .auth
+                .access_token(resource, None, &self.events, self.interactive)
+                .await?;
             return self.send_once(&fresh, idempotency, &build).await;
         }
         Ok(response)
@@ -202,14 +215,14 @@ impl ApiResponse {
 impl ApiClient {
     /// GETs a collection and follows every `@odata.nextLink` (Graph) or `nextLink` (ARM), as long as
     /// it stays on the service's origin (see [`check_next_link`]).
-    pub async fn get_all(&self, resource: Resource, first: String, events: &EventSink) -> Result<Vec<Value>, Error> {
+    pub async fn get_all(&self, resource: Resource, first: String) -> Result<Vec<Value>, Error> {
         let root = self.auth.endpoints()?.service_root(resource).clone();
         let mut items = Vec::new();
         let mut visited = HashSet::new();
         let mut next = Some(first);
         while let Some(url) = next.take() {
             visited.insert(url.clone());
-            let response = self.get_json(resource, &url, events).await?;
+            let response = self.get_json(resource, &url).await?;
             if !response.status.is_success() {
                 return Err(response.into_error(resource));
             }
@@ -232,14 +245,13 @@ impl ApiClient {
     }
 
     /// GETs `url` with a token for `resource` (idempotent: retried on transport failures).
-    pub async fn get_json(&self, resource: Resource, url: &str, events: &EventSink) -> Result<ApiResponse, Error> {
-        self.send_json(resource, Method::GET, url, None, Idempotency::Idempotent, None, events)
+    pub async fn get_json(&self, resource: Resource, url: &str) -> Result<ApiResponse, Error> {
+        self.send_json(resource, Method::GET, url, None, Idempotency::Idempotent, None)
             .await
     }
 
     /// Sends `method url` with a token for `resource`: a JSON `body`, or an empty one (declared as
     /// such, except on GET). `claims` as in [`send`](Self::send).
-    #[allow(clippy::too_many_arguments)]
     pub async fn send_json(
         &self,
         resource: Resource,
@@ -248,10 +260,9 @@ impl ApiClient {
         body: Option<&Value>,
         idempotency: Idempotency,
         claims: Option<&Value>,
-        events: &EventSink,
     ) -> Result<ApiResponse, Error> {
         let client = self.http.inner().clone();
-        self.send(resource, idempotency, claims, events, |token| {
+        self.send(resource, idempotency, claims, |token| {
             let request = client
                 .request(method.clone(), url)
                 .header("authorization", token.authorization());

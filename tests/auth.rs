@@ -56,7 +56,7 @@ async fn probe(
 ) -> Result<pimrust_core::api::ApiResponse, Error> {
     let url = format!("{}/graph/v1.0/probe", server.uri());
     let client = reqwest::Client::new();
-    api.send(Resource::Graph, idempotency, None, &EventSink::buffered(), |token| {
+    api.send(Resource::Graph, idempotency, None, |token| {
         client.post(&url).header("authorization", token.authorization())
     })
     .await

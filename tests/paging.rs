@@ -38,8 +38,7 @@ async fn serve_page(server: &MockServer, route: &str, link_field: &str, next: &s
 }
 
 async fn list(api: &ApiClient, resource: Resource, url: String) -> Result<Vec<Value>, Error> {
-    let events = EventSink::buffered();
-    tokio::time::timeout(Duration::from_secs(10), api.get_all(resource, url, &events))
+    tokio::time::timeout(Duration::from_secs(10), api.get_all(resource, url))
         .await
         .expect("the listing ends")
 }

@@ -3,7 +3,6 @@
 
 mod support;
 
-use pimrust_core::events::EventSink;
 use pimrust_core::pim::activate::ActivateParams;
 use pimrust_core::pim::list::{self, ListOptions, PolicyCache};
 use pimrust_core::pim::outcome::{ActivationOutcome, OutcomeStatus};
@@ -308,14 +307,9 @@ async fn validation_only_activates_nothing() {
         emulator.request_log().iter().any(|e| e.path.ends_with("/validate")),
         "ARM validates through /validate"
     );
-    let after = list::eligible(
-        &api,
-        &PolicyCache::default(),
-        &EventSink::buffered(),
-        &ListOptions::default(),
-    )
-    .await
-    .unwrap();
+    let after = list::eligible(&api, &PolicyCache::default(), &ListOptions::default())
+        .await
+        .unwrap();
     assert!(
         after
             .roles
@@ -342,13 +336,9 @@ async fn a_pending_request_can_be_cancelled() {
         role_name: outcomes[0].role_name.clone(),
         deactivate: false,
     };
-    let report = wait::cancel(
-        &api,
-        &EventSink::buffered(),
-        wait::CancelParams { requests: vec![target] },
-    )
-    .await
-    .unwrap();
+    let report = wait::cancel(&api, wait::CancelParams { requests: vec![target] })
+        .await
+        .unwrap();
     assert_eq!(report["cancelled"], json!([request_id]));
     assert_eq!(wait_for(&api, &outcomes).await[0].status, WaitStatus::Canceled);
 }

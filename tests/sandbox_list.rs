@@ -3,7 +3,6 @@
 
 mod support;
 
-use pimrust_core::events::EventSink;
 use pimrust_core::pim::list::{self, ListOptions, Listing, PolicyCache};
 use pimrust_core::pim::model::{Kind, MemberType, RoleStatus};
 use pimrust_emulator::{FaultRule, LogEntry};
@@ -11,9 +10,7 @@ use serde_json::json;
 use support::sandbox::*;
 
 async fn list_all(api: &pimrust_core::api::ApiClient, cache: &PolicyCache) -> Listing {
-    list::eligible(api, cache, &EventSink::buffered(), &ListOptions::default())
-        .await
-        .unwrap()
+    list::eligible(api, cache, &ListOptions::default()).await.unwrap()
 }
 
 fn is_policy_read(entry: &LogEntry) -> bool {
@@ -123,7 +120,6 @@ async fn each_distinct_policy_is_read_once_and_then_cached() {
     list::eligible(
         &api,
         &cache,
-        &EventSink::buffered(),
         &ListOptions {
             refresh: true,
             ..Default::default()

@@ -4,7 +4,6 @@
 mod support;
 
 use chrono::{DateTime, Utc};
-use pimrust_core::events::EventSink;
 use pimrust_core::pim::activate::ActivateParams;
 use pimrust_core::pim::wait::{self, WaitParams};
 use serde_json::Value;
@@ -49,7 +48,7 @@ async fn a_future_start_is_scheduled_waited_on_at_once_and_attached_to_later() {
             timeout_sec: Some(4),
             interval_sec: Some(0.2),
         };
-        let waited = wait::wait(&api, &EventSink::buffered(), params).await.unwrap();
+        let waited = wait::wait(&api, params).await.unwrap();
         assert!(began.elapsed() < Duration::from_secs(2), "took {:?}", began.elapsed());
         for result in &waited {
             let value = serde_json::to_value(result).unwrap();

@@ -38,8 +38,8 @@ async fn each_request_is_reported_as_soon_as_it_is_final() {
     let events = EventSink::buffered();
     let requests = outcomes.iter().map(wait_target).collect();
     let waiting = tokio::spawn({
-        let (api, events) = (api.clone(), events.clone());
-        async move { wait::wait(&api, &events, params(requests, 20)).await.unwrap() }
+        let api = api.for_operation(events.clone(), true);
+        async move { wait::wait(&api, params(requests, 20)).await.unwrap() }
     });
 
     let mut seen: Vec<Value> = Vec::new();
@@ -100,9 +100,7 @@ async fn an_unknown_request_id_ends_as_not_found_at_the_first_poll() {
         ),
     ];
     let began = Instant::now();
-    let results = wait::wait(&api, &EventSink::buffered(), params(requests, 8))
-        .await
-        .unwrap();
+    let results = wait::wait(&api, params(requests, 8)).await.unwrap();
     assert!(began.elapsed() < Duration::from_secs(3), "took {:?}", began.elapsed());
     for result in results {
         let value = serde_json::to_value(&result).unwrap();
@@ -131,7 +129,7 @@ async fn a_service_outage_is_named_as_one() {
         .set_faults(vec![fault(json!({"pathPrefix": "/graph/", "status": 503}))])
         .unwrap();
     // Long enough for the first poll to exhaust its retries (at most 6 s of backoff).
-    let waited = wait::wait(&api, &EventSink::buffered(), params(vec![wait_target(&pending[0])], 8))
+    let waited = wait::wait(&api, params(vec![wait_target(&pending[0])], 8))
         .await
         .unwrap();
     let message = waited[0].message.clone().unwrap_or_default();
@@ -150,7 +148,7 @@ async fn a_service_outage_is_named_as_one() {
         kinds: vec![Kind::DirectoryRole, Kind::AzureResource],
         ..Default::default()
     };
-    let error = list::eligible(&api, &PolicyCache::default(), &EventSink::buffered(), &options)
+    let error = list::eligible(&api, &PolicyCache::default(), &options)
         .await
         .unwrap_err();
     assert!(
@@ -160,9 +158,7 @@ async fn a_service_outage_is_named_as_one() {
     emulator
         .set_faults(vec![fault(json!({"pathPrefix": "/arm/", "dropConnection": true}))])
         .unwrap();
-    let listing = list::eligible(&api, &PolicyCache::default(), &EventSink::buffered(), &options)
-        .await
-        .unwrap();
+    let listing = list::eligible(&api, &PolicyCache::default(), &options).await.unwrap();
     let arm = &listing.failures[0];
     assert_eq!(arm.kind, Kind::AzureResource);
     assert!(
@@ -194,8 +190,8 @@ async fn a_hung_surface_does_not_hold_back_another_surfaces_results() {
     let requests = outcomes.iter().map(wait_target).collect();
     let began = Instant::now();
     let waiting = tokio::spawn({
-        let (api, events) = (api.clone(), events.clone());
-        async move { wait::wait(&api, &events, params(requests, 5)).await.unwrap() }
+        let api = api.for_operation(events.clone(), true);
+        async move { wait::wait(&api, params(requests, 5)).await.unwrap() }
     });
 
     let mut seen: Vec<Value> = Vec::new();

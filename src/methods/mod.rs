@@ -49,7 +49,8 @@ impl SignInOptions {
 }
 
 impl Context {
-    /// The API client for this call, connected first if the client is not connected yet.
+    /// The API client for this call (with its events), connected first if the client is not connected
+    /// yet.
     pub async fn api(&self) -> Result<ApiClient, Error> {
         let interactive = self.sign_in.interactive.unwrap_or(true);
         self.services
@@ -59,7 +60,7 @@ impl Context {
                 SignInContext::new(&self.events, interactive),
             )
             .await?;
-        Ok(self.services.api.with_interactive(interactive))
+        Ok(self.services.api.for_operation(self.events.clone(), interactive))
     }
 }
 

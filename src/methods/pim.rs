@@ -15,26 +15,26 @@ fn to_json(value: impl Serialize) -> Result<Value, Error> {
 
 pub(super) async fn list_eligible(context: &Context, options: ListOptions) -> Result<Value, Error> {
     let api = context.api().await?;
-    to_json(list::eligible(&api, &context.services.policies, &context.events, &options).await?)
+    to_json(list::eligible(&api, &context.services.policies, &options).await?)
 }
 
 pub(super) async fn list_active(context: &Context, options: ListOptions) -> Result<Value, Error> {
     let api = context.api().await?;
-    to_json(list::active(&api, &context.events, &options).await?)
+    to_json(list::active(&api, &options).await?)
 }
 
 pub(super) async fn activate(context: &Context, params: ActivateParams) -> Result<Value, Error> {
     let api = context.api().await?;
-    to_json(activate::activate(&api, &context.events, params).await?)
+    to_json(activate::activate(&api, params).await?)
 }
 
 pub(super) async fn wait(context: &Context, params: WaitParams) -> Result<Value, Error> {
     wait::validate(&params)?;
     let api = context.api().await?;
-    to_json(wait::wait(&api, &context.events, params).await?)
+    to_json(wait::wait(&api, params).await?)
 }
 
 pub(super) async fn cancel(context: &Context, params: CancelParams) -> Result<Value, Error> {
     let api = context.api().await?;
-    wait::cancel(&api, &context.events, params).await
+    wait::cancel(&api, params).await
 }

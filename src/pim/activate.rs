@@ -14,7 +14,7 @@ use super::requests::{self, RequestOptions, RequestRef};
 use crate::api::ApiClient;
 use crate::auth::claims;
 use crate::error::{Error, ErrorKind};
-use crate::events::{Event, EventSink};
+use crate::events::Event;
 use crate::http::Idempotency;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
@@ -53,11 +53,7 @@ struct Plan {
     warnings: Vec<String>,
 }
 
-pub async fn activate(
-    api: &ApiClient,
-    events: &EventSink,
-    params: ActivateParams,
-) -> Result<Vec<ActivationOutcome>, Error> {
+pub async fn activate(api: &ApiClient, params: ActivateParams) -> Result<Vec<ActivationOutcome>, Error> {
     let limit = params.throttle_limit.unwrap_or(DEFAULT_THROTTLE);
     if !(1..=32).contains(&limit) {
         return Err(Error::InvalidArgument("ThrottleLimit must be between 1 and 32".into()));
@@ -87,7 +83,7 @@ pub async fn activate(
         }
     }
     let total = plans.len();
-    events.emit(Event::progress(
+    api.events().emit(Event::progress(
         "PIM activation",
         format!("Submitting {total} request(s)"),
         0,
@@ -107,7 +103,7 @@ pub async fn activate(
                 justification: justification.as_deref(),
                 ticket: ticket.as_ref(),
             };
-            async move { (index, submit(api, events, plan, options).await) }
+            async move { (index, submit(api, plan, options).await) }
         })
         .buffer_unordered(limit)
         .collect()
@@ -232,15 +228,15 @@ fn activation(target: &ActivationTarget, status: impl Serialize) -> Event {
     }
 }
 
-async fn submit(api: &ApiClient, events: &EventSink, plan: Plan, options: RequestOptions<'_>) -> ActivationOutcome {
+async fn submit(api: &ApiClient, plan: Plan, options: RequestOptions<'_>) -> ActivationOutcome {
     let target = &plan.target;
-    events.emit(activation(target, "Submitting"));
+    api.events().emit(activation(target, "Submitting"));
     let sent_at = Utc::now();
     let request = match Urls::of(api) {
         Ok(urls) => requests::build(&urls, target, plan.duration, plan.start, &options),
         Err(error) => return ActivationOutcome::from_error(target, &error, plan.warnings),
     };
-    let mut result = send(api, events, &request, plan.claims.as_ref(), options.validate_only).await;
+    let mut result = send(api, &request, plan.claims.as_ref(), options.validate_only).await;
     if let Err(error) = &result {
         if error.kind() == ErrorKind::Network && !options.validate_only {
             // The request may have reached the service: find it before sending anything again.
@@ -248,30 +244,29 @@ async fn submit(api: &ApiClient, events: &EventSink, plan: Plan, options: Reques
                 "the answer to the {} request was lost ({error}); looking it up before any resend",
                 target.role_name
             );
-            result = match requests::find_submitted(api, events, target, &request, sent_at, options.deactivate).await {
+            result = match requests::find_submitted(api, target, &request, sent_at, options.deactivate).await {
                 Ok(Some(found)) => Ok(found),
-                Ok(None) => send(api, events, &request, plan.claims.as_ref(), false).await,
+                Ok(None) => send(api, &request, plan.claims.as_ref(), false).await,
                 Err(lookup) => Err(lookup),
             };
         }
     }
     let mut outcome = match result {
         Ok(Answer::Accepted(body)) => outcome::from_request(target, &body, options.deactivate, options.validate_only),
-        Ok(Answer::Refused(response)) => refused(api, events, target, &response, &request, options.deactivate).await,
+        Ok(Answer::Refused(response)) => refused(api, target, &response, &request, options.deactivate).await,
         Err(error) => ActivationOutcome::from_error(target, &error, Vec::new()),
     };
     outcome.warnings.extend(plan.warnings);
     if outcome.duration.is_none() && !options.deactivate {
         outcome.duration = Some(duration::format(plan.duration));
     }
-    events.emit(activation(target, outcome.status));
+    api.events().emit(activation(target, outcome.status));
     outcome
 }
 
 /// The outcome of a refused request, after the look-up the refusal asks for.
 async fn refused(
     api: &ApiClient,
-    events: &EventSink,
     target: &ActivationTarget,
     response: &crate::api::ApiResponse,
     request: &RequestRef,
@@ -280,11 +275,11 @@ async fn refused(
     match outcome::from_error_response(target, response, request.resource, deactivate) {
         Refusal::Outcome(outcome) => *outcome,
         Refusal::ReadBack => {
-            let found = requests::read_back(api, events, request).await;
+            let found = requests::read_back(api, request).await;
             outcome::read_back(target, found.as_ref(), deactivate)
         }
         Refusal::FindPending => {
-            let pending = requests::find_pending(api, events, target).await.ok().flatten();
+            let pending = requests::find_pending(api, target).await.ok().flatten();
             outcome::attach_pending(target, pending.as_ref(), deactivate)
         }
     }
@@ -292,7 +287,6 @@ async fn refused(
 
 async fn send(
     api: &ApiClient,
-    events: &EventSink,
     request: &RequestRef,
     claims: Option<&Value>,
     validate_only: bool,
@@ -310,7 +304,6 @@ async fn send(
             Some(&request.body),
             Idempotency::NotIdempotent,
             claims,
-            events,
         )
         .await?;
     Ok(if response.status.is_success() {

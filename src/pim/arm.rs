@@ -7,7 +7,6 @@ use super::rules::policy_from_rules;
 use crate::api::ApiClient;
 use crate::auth::cloud::Resource;
 use crate::error::Error;
-use crate::events::EventSink;
 use serde_json::Value;
 
 /// One of my Azure resource role instances.
@@ -49,14 +48,9 @@ pub fn instance(kind: Kind, item: &Value, me: &str, active: bool) -> EligibleRol
 
 /// The effective activation policy of `role_definition_id` at `scope`. The `$filter` is not in the
 /// 2020-10-01 spec, so the answer is also filtered here (pim-api.md §5.5).
-pub async fn policy(
-    api: &ApiClient,
-    events: &EventSink,
-    scope: &str,
-    role_definition_id: &str,
-) -> Result<ActivationPolicy, Error> {
+pub async fn policy(api: &ApiClient, scope: &str, role_definition_id: &str) -> Result<ActivationPolicy, Error> {
     let url = Urls::of(api)?.arm_policy(scope, role_definition_id);
-    let response = api.get_json(Resource::Arm, &url, events).await?;
+    let response = api.get_json(Resource::Arm, &url).await?;
     if !response.status.is_success() {
         return Err(response.into_error(Resource::Arm));
     }

@@ -7,7 +7,6 @@ use super::rules::policy_from_rules;
 use crate::api::ApiClient;
 use crate::auth::cloud::Resource;
 use crate::error::{Error, ErrorKind};
-use crate::events::EventSink;
 use crate::http::Idempotency;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -84,7 +83,6 @@ fn policy_from_assignments(body: &Value) -> ActivationPolicy {
 /// Items the batch could not answer are read one by one (with the client's retries).
 pub async fn policies(
     api: &ApiClient,
-    events: &EventSink,
     queries: Vec<String>,
 ) -> Result<HashMap<String, Result<ActivationPolicy, Error>>, Error> {
     let urls = Urls::of(api)?;
@@ -104,7 +102,6 @@ pub async fn policies(
                 Some(&body),
                 Idempotency::Idempotent,
                 None,
-                events,
             )
             .await?;
         let answers: HashMap<String, Value> = match response.status.is_success().then(|| response.json()).flatten() {
@@ -133,7 +130,7 @@ pub async fn policies(
                         .unwrap_or("access to the policy was denied")
                         .to_string(),
                 )),
-                _ => single_policy(api, events, &urls.graph(query)).await,
+                _ => single_policy(api, &urls.graph(query)).await,
             };
             results.insert(query.clone(), outcome);
         }
@@ -141,8 +138,8 @@ pub async fn policies(
     Ok(results)
 }
 
-async fn single_policy(api: &ApiClient, events: &EventSink, url: &str) -> Result<ActivationPolicy, Error> {
-    let response = api.get_json(Resource::Graph, url, events).await?;
+async fn single_policy(api: &ApiClient, url: &str) -> Result<ActivationPolicy, Error> {
+    let response = api.get_json(Resource::Graph, url).await?;
     if !response.status.is_success() {
         return Err(response.into_error(Resource::Graph));
     }

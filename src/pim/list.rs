@@ -10,7 +10,7 @@ use super::{arm, graph};
 use crate::api::ApiClient;
 use crate::auth::cloud::Resource;
 use crate::error::{Error, ErrorKind};
-use crate::events::{Event, EventSink};
+use crate::events::Event;
 use futures::StreamExt;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
@@ -53,15 +53,10 @@ fn wanted(options: &ListOptions) -> BTreeSet<Kind> {
 }
 
 /// My eligible or active instances of one kind, each read by its surface.
-pub async fn instances(
-    api: &ApiClient,
-    events: &EventSink,
-    kind: Kind,
-    active: bool,
-) -> Result<Vec<EligibleRole>, Error> {
+pub async fn instances(api: &ApiClient, kind: Kind, active: bool) -> Result<Vec<EligibleRole>, Error> {
     let url = Urls::of(api)?.instances(kind, active);
     let me = api.auth().object_id()?;
-    let items = api.get_all(kind.resource(), url, events).await?;
+    let items = api.get_all(kind.resource(), url).await?;
     let read = match kind.resource() {
         Resource::Graph => graph::instance,
         Resource::Arm => arm::instance,
@@ -73,11 +68,11 @@ type KindListing = (Vec<EligibleRole>, Vec<EligibleRole>, Vec<serde_json::Value>
 
 /// Eligible instances, active instances and my pending requests of one kind, concurrently. The
 /// pending requests only refine the status, so failing to read them is not a failure of the kind.
-async fn all_of(api: &ApiClient, events: &EventSink, kind: Kind) -> (Kind, Result<KindListing, Error>) {
+async fn all_of(api: &ApiClient, kind: Kind) -> (Kind, Result<KindListing, Error>) {
     let (eligible, active, pending) = tokio::join!(
-        instances(api, events, kind, false),
-        instances(api, events, kind, true),
-        my_requests(api, events, kind)
+        instances(api, kind, false),
+        instances(api, kind, true),
+        my_requests(api, kind)
     );
     let pending = pending.unwrap_or_else(|error| {
         tracing::debug!("pending {kind:?} requests could not be read: {error}");
@@ -99,15 +94,11 @@ fn failure(kind: Kind, error: &Error) -> KindFailure {
 }
 
 /// My eligibilities with their activation policies and whether each is active now.
-pub async fn eligible(
-    api: &ApiClient,
-    cache: &PolicyCache,
-    events: &EventSink,
-    options: &ListOptions,
-) -> Result<Listing, Error> {
+pub async fn eligible(api: &ApiClient, cache: &PolicyCache, options: &ListOptions) -> Result<Listing, Error> {
     let kinds = wanted(options);
+    let events = api.events();
     events.emit(Event::progress(LISTING, "Reading eligibilities", 10));
-    let results = futures::future::join_all(kinds.iter().map(|kind| all_of(api, events, *kind))).await;
+    let results = futures::future::join_all(kinds.iter().map(|kind| all_of(api, *kind))).await;
     let mut roles = Vec::new();
     let mut failures = Vec::new();
     for (kind, result) in results {
@@ -142,19 +133,19 @@ pub async fn eligible(
     if options.refresh {
         cache.0.lock().clear();
     }
-    attach_policies(api, cache, events, &mut roles).await;
+    attach_policies(api, cache, &mut roles).await;
     roles.sort_by(|a, b| (a.kind, &a.role_name, &a.scope).cmp(&(b.kind, &b.role_name, &b.scope)));
     events.emit(Event::progress(LISTING, "Done", 100));
     Ok(Listing { roles, failures })
 }
 
 /// My active assignments (activated or standing).
-pub async fn active(api: &ApiClient, events: &EventSink, options: &ListOptions) -> Result<Listing, Error> {
+pub async fn active(api: &ApiClient, options: &ListOptions) -> Result<Listing, Error> {
     let kinds = wanted(options);
     let results = futures::future::join_all(
         kinds
             .iter()
-            .map(|kind| async move { (*kind, instances(api, events, *kind, true).await) }),
+            .map(|kind| async move { (*kind, instances(api, *kind, true).await) }),
     )
     .await;
     let mut roles = Vec::new();
@@ -181,7 +172,7 @@ fn policy_key(role: &EligibleRole) -> String {
     }
 }
 
-async fn attach_policies(api: &ApiClient, cache: &PolicyCache, events: &EventSink, roles: &mut [EligibleRole]) {
+async fn attach_policies(api: &ApiClient, cache: &PolicyCache, roles: &mut [EligibleRole]) {
     let missing: BTreeSet<String> = {
         let cached = cache.0.lock();
         roles
@@ -207,10 +198,10 @@ async fn attach_policies(api: &ApiClient, cache: &PolicyCache, events: &EventSin
         if graph_queries.is_empty() {
             return Ok(HashMap::new());
         }
-        graph::policies(api, events, graph_queries).await
+        graph::policies(api, graph_queries).await
     };
     let arm_read = futures::stream::iter(arm_targets)
-        .map(|(key, scope, role)| async move { (key, arm::policy(api, events, &scope, &role).await) })
+        .map(|(key, scope, role)| async move { (key, arm::policy(api, &scope, &role).await) })
         .buffer_unordered(ARM_POLICY_CONCURRENCY)
         .collect::<Vec<_>>();
     let (graph_results, arm_results) = tokio::join!(graph_read, arm_read);

@@ -8,7 +8,6 @@ use super::status::{request_action, request_created, state_of};
 use crate::api::ApiClient;
 use crate::auth::cloud::Resource;
 use crate::error::Error;
-use crate::events::EventSink;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
@@ -112,9 +111,8 @@ pub fn build(
 }
 
 /// My requests on the target's surface (Graph: filterByCurrentUser; ARM: asRequestor).
-pub async fn my_requests(api: &ApiClient, events: &EventSink, kind: Kind) -> Result<Vec<Value>, Error> {
-    api.get_all(kind.resource(), Urls::of(api)?.my_requests(kind), events)
-        .await
+pub async fn my_requests(api: &ApiClient, kind: Kind) -> Result<Vec<Value>, Error> {
+    api.get_all(kind.resource(), Urls::of(api)?.my_requests(kind)).await
 }
 
 /// Whether a listed request is for the same role, scope (and access) as `target`.
@@ -134,7 +132,6 @@ pub fn same_role(target: &ActivationTarget, request: &Value) -> bool {
 /// The request this client sent at `sent_at`, if the service has it (its answer was lost).
 pub async fn find_submitted(
     api: &ApiClient,
-    events: &EventSink,
     target: &ActivationTarget,
     request: &RequestRef,
     sent_at: DateTime<Utc>,
@@ -142,11 +139,11 @@ pub async fn find_submitted(
 ) -> Result<Option<Answer>, Error> {
     if request.resource == Resource::Arm {
         // ARM requests are named by this client: read that name back.
-        return Ok(read_back(api, events, request).await.map(Answer::Accepted));
+        return Ok(read_back(api, request).await.map(Answer::Accepted));
     }
     let wanted_action = if deactivate { "selfdeactivate" } else { "selfactivate" };
     let earliest = sent_at - chrono::Duration::minutes(2);
-    let found = my_requests(api, events, target.kind)
+    let found = my_requests(api, target.kind)
         .await?
         .into_iter()
         .filter(|r| same_role(target, r) && request_action(r).eq_ignore_ascii_case(wanted_action))
@@ -156,18 +153,14 @@ pub async fn find_submitted(
 }
 
 /// An ARM request read back by the name this client gave it; `None` if the service does not have it.
-pub async fn read_back(api: &ApiClient, events: &EventSink, request: &RequestRef) -> Option<Value> {
-    let response = api.get_json(Resource::Arm, &request.url, events).await.ok()?;
+pub async fn read_back(api: &ApiClient, request: &RequestRef) -> Option<Value> {
+    let response = api.get_json(Resource::Arm, &request.url).await.ok()?;
     response.status.is_success().then(|| response.json()).flatten()
 }
 
 /// The caller's pending request for the target's role, if any (to attach to it).
-pub async fn find_pending(
-    api: &ApiClient,
-    events: &EventSink,
-    target: &ActivationTarget,
-) -> Result<Option<Value>, Error> {
-    Ok(my_requests(api, events, target.kind)
+pub async fn find_pending(api: &ApiClient, target: &ActivationTarget) -> Result<Option<Value>, Error> {
+    Ok(my_requests(api, target.kind)
         .await?
         .into_iter()
         .filter(|r| same_role(target, r) && state_of(r).in_progress())
@@ -176,12 +169,12 @@ pub async fn find_pending(
 
 /// One of my requests by its id (Graph: the request id; ARM: its resource id); `None` when the
 /// service does not know it.
-pub async fn fetch(api: &ApiClient, events: &EventSink, kind: Kind, request_id: &str) -> Result<Option<Value>, Error> {
+pub async fn fetch(api: &ApiClient, kind: Kind, request_id: &str) -> Result<Option<Value>, Error> {
     let Some(url) = Urls::of(api)?.request(kind, request_id) else {
         return Ok(None);
     };
     let resource = kind.resource();
-    let response = api.get_json(resource, &url, events).await?;
+    let response = api.get_json(resource, &url).await?;
     match response.status.as_u16() {
         404 => Ok(None),
         _ if response.status.is_success() => Ok(response.json()),

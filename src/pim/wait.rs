@@ -160,7 +160,7 @@ struct SurfaceWait<'a> {
 }
 
 /// Each surface polls on its own: a slow or failing surface never holds back another's results.
-pub async fn wait(api: &ApiClient, events: &EventSink, params: WaitParams) -> Result<Vec<WaitResult>, Error> {
+pub async fn wait(api: &ApiClient, params: WaitParams) -> Result<Vec<WaitResult>, Error> {
     let timeout = Duration::from_secs(params.timeout_sec.unwrap_or(600));
     let schedule = Schedule {
         deadline: Instant::now() + timeout,
@@ -191,8 +191,7 @@ pub async fn wait(api: &ApiClient, events: &EventSink, params: WaitParams) -> Re
         total: params.requests.len(),
     };
     let finished =
-        futures::future::join_all(surfaces.map(|surface| wait_surface(api, events, surface, schedule, &progress)))
-            .await;
+        futures::future::join_all(surfaces.map(|surface| wait_surface(api, surface, schedule, &progress))).await;
     let mut results: Vec<(usize, WaitResult)> = finished.into_iter().flatten().collect();
     results.sort_by_key(|(index, _)| *index);
     Ok(results.into_iter().map(|(_, result)| result).collect())
@@ -200,7 +199,6 @@ pub async fn wait(api: &ApiClient, events: &EventSink, params: WaitParams) -> Re
 
 async fn wait_surface(
     api: &ApiClient,
-    events: &EventSink,
     mut surface: SurfaceWait<'_>,
     schedule: Schedule,
     progress: &Progress,
@@ -213,8 +211,8 @@ async fn wait_surface(
             .saturating_duration_since(Instant::now())
             .max(LAST_ROUND);
         let round = async {
-            poll(api, events, &surface.targets, &mut surface.results).await;
-            confirm_active(api, events, surface.kind, &mut surface.results).await;
+            poll(api, &surface.targets, &mut surface.results).await;
+            confirm_active(api, surface.kind, &mut surface.results).await;
         };
         if tokio::time::timeout(left, round).await.is_err() {
             // The last problem a finished round saw says more than the round cut short.
@@ -229,7 +227,7 @@ async fn wait_surface(
                 result.time_out(schedule.timeout);
             }
         }
-        report(events, &mut surface, progress);
+        report(api.events(), &mut surface, progress);
         if surface.results.iter().all(|(_, r)| r.status.is_final()) {
             return surface.results;
         }
@@ -241,11 +239,11 @@ async fn wait_surface(
 
 /// My requests of one surface in one list; a request missing from it is looked up by its id. A
 /// failed poll leaves the request open, with the failure as its message.
-async fn poll(api: &ApiClient, events: &EventSink, targets: &[&WaitTarget], results: &mut [(usize, WaitResult)]) {
+async fn poll(api: &ApiClient, targets: &[&WaitTarget], results: &mut [(usize, WaitResult)]) {
     let Some(kind) = targets.first().map(|t| t.kind) else {
         return;
     };
-    let listed = match my_requests(api, events, kind).await {
+    let listed = match my_requests(api, kind).await {
         Ok(listed) => listed,
         Err(error) => {
             tracing::warn!("could not read {kind:?} requests this round: {error}");
@@ -261,7 +259,7 @@ async fn poll(api: &ApiClient, events: &EventSink, targets: &[&WaitTarget], resu
         }
         let found = match listed.iter().find(|r| request_id_matches(&target.request_id, r)) {
             Some(request) => Some(request.clone()),
-            None => match fetch(api, events, kind, &target.request_id).await {
+            None => match fetch(api, kind, &target.request_id).await {
                 Ok(found) => found,
                 Err(error) => {
                     result.message = Some(error.to_string());
@@ -277,12 +275,12 @@ async fn poll(api: &ApiClient, events: &EventSink, targets: &[&WaitTarget], resu
 }
 
 /// Provisioned is not yet active: confirms the instance is visible (one list for the surface).
-async fn confirm_active(api: &ApiClient, events: &EventSink, kind: Kind, results: &mut [(usize, WaitResult)]) {
+async fn confirm_active(api: &ApiClient, kind: Kind, results: &mut [(usize, WaitResult)]) {
     let confirming = |r: &WaitResult| r.status == WaitStatus::Provisioning && r.request_status.is_some();
     if !results.iter().any(|(_, r)| confirming(r)) {
         return;
     }
-    let Ok(instances) = instances(api, events, kind, true).await else {
+    let Ok(instances) = instances(api, kind, true).await else {
         return;
     };
     let active: HashMap<String, Option<DateTime<Utc>>> = instances

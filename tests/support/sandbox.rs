@@ -101,15 +101,10 @@ pub async fn signed_in(emulator: &RunningEmulator) -> ApiClient {
 }
 
 pub async fn roles(api: &ApiClient) -> Vec<EligibleRole> {
-    list::eligible(
-        api,
-        &PolicyCache::default(),
-        &EventSink::buffered(),
-        &ListOptions::default(),
-    )
-    .await
-    .unwrap()
-    .roles
+    list::eligible(api, &PolicyCache::default(), &ListOptions::default())
+        .await
+        .unwrap()
+        .roles
 }
 
 pub fn pick(roles: &[EligibleRole], names: &[&str]) -> Vec<ActivationTarget> {
@@ -126,7 +121,7 @@ pub fn pick(roles: &[EligibleRole], names: &[&str]) -> Vec<ActivationTarget> {
 }
 
 pub async fn run(api: &ApiClient, params: ActivateParams) -> Vec<ActivationOutcome> {
-    activate::activate(api, &EventSink::buffered(), params).await.unwrap()
+    activate::activate(api, params).await.unwrap()
 }
 
 /// What to wait for, for an outcome that has a request id.
@@ -148,7 +143,6 @@ pub async fn wait_for(api: &ApiClient, outcomes: &[ActivationOutcome]) -> Vec<Wa
         .collect();
     wait::wait(
         api,
-        &EventSink::buffered(),
         WaitParams {
             requests,
             timeout_sec: Some(20),
