@@ -27,8 +27,8 @@ peak RSS of each side's pwsh (GNU time; n/a without /usr/bin/time). Then the siz
 library, as shipped and stripped.
 
 .PARAMETER Pairs
-Measured pairs per measure (after one warm-up pair). The default runs in about 10 minutes on a
-loaded 2-core machine.
+Measured pairs per measure (after one warm-up pair). The default takes 7 to 9 minutes on a
+2-core machine loaded by other builds (-Quick about 2).
 
 .PARAMETER Quick
 A smoke run: one pair per measure, no warm-up pair.

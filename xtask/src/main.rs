@@ -24,7 +24,7 @@ const USAGE: &str = "usage: cargo xtask <setup|build|bindings|test|demo|bench|cl
   bench   list / activate / wait benchmarks of the core against the sandbox with 100 ms injected
           latency, then the module as users run it (tools/bench): import, first call, listing 30
           roles cold and warm, activating 1 / 5 / 20 roles, in fresh pwsh processes against plain
-          Invoke-RestMethod scripts (about 10 minutes); --quick: one pair per measure
+          Invoke-RestMethod scripts (7 to 9 minutes on 2 busy cores); --quick: one pair per measure
   clean   remove build output";
 
 fn main() -> ExitCode {
