@@ -8,7 +8,7 @@ Builds and tests PimRust. Tasks run in Rust (cargo xtask) so they behave the sam
 ./build.ps1 Build     # native library + interop assembly + module under out/PimRust/<version>/
 ./build.ps1 Test      # everything Build does, then all test suites (cargo, xunit, Pester)
 ./build.ps1 Demo      # the main job against the built-in sandbox tenant
-./build.ps1 Bench     # benchmarks with injected latency
+./build.ps1 Bench     # benchmarks with injected latency (8 to 10 minutes; -Quick: one pair per measure)
 ./build.ps1 Clean
 #>
 [CmdletBinding()]
@@ -18,13 +18,19 @@ param(
     [string] $Task = 'Build',
 
     # Build the native library without optimisations (faster to compile).
-    [switch] $DebugBuild
+    [switch] $DebugBuild,
+
+    # Bench only: a smoke run of the pwsh benchmark (one pair per measure).
+    [switch] $Quick
 )
 
 $ErrorActionPreference = 'Stop'
 $arguments = @('xtask', $Task.ToLowerInvariant())
 if ($DebugBuild) {
     $arguments += '--debug'
+}
+if ($Quick) {
+    $arguments += '--quick'
 }
 Push-Location $PSScriptRoot
 try {

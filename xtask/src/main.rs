@@ -9,7 +9,7 @@ mod tools;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <setup|build|bindings|test|demo|bench|clean> [--debug] [--check]
+const USAGE: &str = "usage: cargo xtask <setup|build|bindings|test|demo|bench|clean> [--debug] [--check] [--quick]
 
   setup   install what the tests need and NuGet serves: PowerShell 7.6.9 (.NET tool, .tools/pwsh)
           and Pester 5.7.1 (.tools/nuget), unless pwsh is already on PATH
@@ -21,8 +21,10 @@ const USAGE: &str = "usage: cargo xtask <setup|build|bindings|test|demo|bench|cl
           fresh pwsh, PowerShell parse and PSScriptAnalyzer lint (a missing pwsh, Pester or
           PSScriptAnalyzer is a failure)
   demo    build, then run the main job (sign in, list, activate, wait) in pwsh against the sandbox
-  bench   list / activate / wait benchmarks against the sandbox with 100 ms injected latency, then
-          import, first-call and one-activation cost in fresh pwsh processes against their baselines
+  bench   list / activate / wait benchmarks of the core against the sandbox with 100 ms injected
+          latency, then the module as users run it (tools/bench): import, first call, listing 30
+          roles cold and warm, activating 1 / 5 / 20 roles, in fresh pwsh processes against plain
+          Invoke-RestMethod scripts (7 to 9 minutes on 2 busy cores); --quick: one pair per measure
   clean   remove build output";
 
 fn main() -> ExitCode {
@@ -39,7 +41,7 @@ fn main() -> ExitCode {
         Some("bindings") => bindings::write(),
         Some("test") => test(profile),
         Some("demo") => demo(profile),
-        Some("bench") => bench(profile),
+        Some("bench") => bench(profile, args.iter().any(|a| a == "--quick")),
         Some("clean") => layout::clean(),
         _ => {
             eprintln!("{USAGE}");
@@ -67,8 +69,10 @@ fn demo(profile: layout::Profile) -> Result<(), String> {
     run::run(&mut command, None)
 }
 
-/// The core's benchmarks, then what a user pays in pwsh: import, first call, one activation.
-fn bench(profile: layout::Profile) -> Result<(), String> {
+/// The core's benchmarks, then the module as users run it (tools/bench/Invoke-PimBench.ps1): import,
+/// first call, listing and activating in fresh pwsh processes against plain Invoke-RestMethod scripts.
+/// `--quick` makes the pwsh part a smoke run (one pair per measure).
+fn bench(profile: layout::Profile, quick: bool) -> Result<(), String> {
     run::run(
         &mut run::cargo(&[
             "run",
@@ -85,12 +89,15 @@ fn bench(profile: layout::Profile) -> Result<(), String> {
     let pwsh = tools::pwsh()?;
     let mut command = std::process::Command::new(&pwsh);
     command
-        .args(["-NoProfile", "-File", "tools/Measure-PimStartup.ps1", "-ModuleRoot"])
+        .args(["-NoProfile", "-File", "tools/bench/Invoke-PimBench.ps1", "-ModuleRoot"])
         .arg(&module.root)
         .arg("-Emulator")
         .arg(&module.emulator)
         .arg("-Pwsh")
         .arg(&pwsh);
+    if quick {
+        command.arg("-Quick");
+    }
     run::run(&mut command, None)
 }
 
