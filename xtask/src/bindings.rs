@@ -1,8 +1,11 @@
 //! `cargo xtask bindings`: generates the C# P/Invoke declarations (`NativeMethods.g.cs`) from the
-//! exported functions of `ffi/src` with csbindgen. The output is checked in and is written only by
-//! this step (never by a build); `bindings --check` and `cargo xtask test` fail when the checked-in
+//! exported functions of `ffi/src` with csbindgen, and the core's rules the cmdlets declare
+//! (`CoreRules.g.cs`, rendered by the core itself). The output is checked in and is written only by
+//! this step (never by a build); `bindings --check` and `cargo xtask test` fail when a checked-in
 //! file differs from what generation produces.
 
+use crate::layout::Profile;
+use crate::run::{cargo, run};
 use crate::tools::repo_root;
 use std::path::Path;
 
@@ -36,8 +39,30 @@ fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
-/// `cargo xtask bindings`: rewrites the checked-in file when generation gives something else.
-pub fn write() -> Result<(), String> {
+/// `CoreRules.g.cs` is rendered by the core, so its check is a core test (`tests/host_rules.rs`),
+/// which rewrites the file when `bless` is set. Built in the profile and with the package set of the
+/// workspace's own test run, so it reuses that build rather than compiling the core once more.
+fn core_rules(profile: Profile, bless: bool) -> Result<(), String> {
+    let mut args = vec!["test", "--workspace", "--locked", "--test", "host_rules"];
+    if profile == Profile::Release {
+        args.push("--release");
+    }
+    let mut command = cargo(&args);
+    if bless {
+        command.env("PIMRUST_BLESS", "1");
+    } else {
+        command.env_remove("PIMRUST_BLESS");
+    }
+    run(&mut command, None).map_err(|e| format!("the core's rules (CoreRules.g.cs): {e}"))
+}
+
+/// `cargo xtask bindings`: rewrites the checked-in files when generation gives something else.
+pub fn write(profile: Profile) -> Result<(), String> {
+    write_native_methods()?;
+    core_rules(profile, true)
+}
+
+fn write_native_methods() -> Result<(), String> {
     let generated = generate()?;
     let path = repo_root().join(CHECKED_IN);
     if std::fs::read_to_string(&path).ok().as_deref() == Some(generated.as_str()) {
@@ -49,8 +74,13 @@ pub fn write() -> Result<(), String> {
     Ok(())
 }
 
-/// The drift check: the checked-in file must be exactly what generation produces.
-pub fn check() -> Result<(), String> {
+/// The drift check: the checked-in files must be exactly what generation produces.
+pub fn check(profile: Profile) -> Result<(), String> {
+    check_native_methods()?;
+    core_rules(profile, false)
+}
+
+fn check_native_methods() -> Result<(), String> {
     let generated = generate()?;
     let checked_in = read(&repo_root().join(CHECKED_IN))?;
     if checked_in != generated {
