@@ -1,6 +1,7 @@
 //! The drift check of the C# the host takes the core's rules from: the checked-in
 //! `CoreRules.g.cs` must be what `host_rules::csharp()` renders. `PIMRUST_BLESS=1` rewrites it
 //! instead (what `cargo xtask bindings` does); the help must state the same -ThrottleLimit rules.
+//! `cargo xtask bindings` runs these tests by their `core_rules_` prefix.
 
 use pimrust_core::host_rules::{CSHARP_PATH, csharp};
 use pimrust_core::pim::activate::{DEFAULT_THROTTLE, THROTTLE_RANGE};
@@ -11,7 +12,7 @@ fn repo_file(relative: &str) -> std::path::PathBuf {
 }
 
 #[test]
-fn checked_in_csharp_rules_are_what_the_core_renders() {
+fn core_rules_csharp_is_what_the_core_renders() {
     let path = repo_file(CSHARP_PATH);
     let rendered = csharp();
     let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
@@ -36,7 +37,7 @@ fn checked_in_csharp_rules_are_what_the_core_renders() {
 
 /// The help is written by hand (docs/help): its `-ThrottleLimit` sections must state the core's rules.
 #[test]
-fn the_help_states_the_throttle_rules() {
+fn core_rules_the_help_states_the_throttle_rules() {
     let range = format!("from {} to {}", THROTTLE_RANGE.start(), THROTTLE_RANGE.end());
     let default = format!("DefaultValue: {DEFAULT_THROTTLE}");
     for help in [

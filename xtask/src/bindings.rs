@@ -39,13 +39,19 @@ fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
-/// `CoreRules.g.cs` is rendered by the core, so its check is a core test (`tests/host_rules.rs`),
-/// which rewrites the file when `bless` is set. Built in the profile and with the package set of the
-/// workspace's own test run, so it reuses that build rather than compiling the core once more.
+/// `CoreRules.g.cs` is rendered by the core, so its check is a core test (`tests/host_rules.rs`, the
+/// tests named `core_rules_*`), which rewrites the file when `bless` is set. It is built as the whole
+/// workspace's tests are (same packages, profile and features), so `cargo xtask test` reuses the build
+/// instead of compiling the core a second way; `--tests` leaves out the doctests.
 fn core_rules(profile: Profile, bless: bool) -> Result<(), String> {
-    let mut args = vec!["test", "--workspace", "--locked", "--test", "host_rules"];
+    let mut args = vec!["test", "--workspace", "--locked", "--tests"];
     if profile == Profile::Release {
         args.push("--release");
+    }
+    args.extend(["--", "core_rules_"]);
+    if bless {
+        // Shows the test's note when it rewrote the file.
+        args.push("--nocapture");
     }
     let mut command = cargo(&args);
     if bless {
