@@ -1,7 +1,8 @@
 //! The versioned JSON documents that cross the C ABI: the final result of an operation.
 //!
 //! `{"v":1,"ok":true,"data":…}` or
-//! `{"v":1,"ok":false,"error":{"kind","code","message","httpStatus","retryAfterSec","details"}}`.
+//! `{"v":1,"ok":false,"error":{"kind","code","errorId","category","message","httpStatus","retryAfterSec","details"}}`
+//! (`errorId` and `category` are what hosts name the error by; see [`crate::error::ErrorIdentity`]).
 
 use crate::error::Error;
 use crate::redact::redact;
@@ -14,12 +15,15 @@ pub fn success(data: Value) -> String {
 }
 
 pub fn failure(error: &Error) -> String {
+    let identity = error.identity();
     json!({
         "v": ENVELOPE_VERSION,
         "ok": false,
         "error": {
-            "kind": error.kind(),
-            "code": error.code(),
+            "kind": identity.kind,
+            "code": identity.code,
+            "errorId": identity.error_id,
+            "category": identity.category,
             "message": redact(&error.to_string()),
             "httpStatus": error.http_status(),
             "retryAfterSec": error.retry_after().map(|d| d.as_secs_f64()),
@@ -49,6 +53,7 @@ pub fn from_result(result: Result<Value, Error>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     #[test]
     fn success_envelope_shape() {
@@ -65,6 +70,17 @@ mod tests {
         assert_eq!(v["error"]["code"], "Cancelled");
         assert_eq!(v["error"]["message"], "the operation was cancelled");
         assert!(v["error"]["httpStatus"].is_null());
+    }
+
+    #[test]
+    fn failure_envelope_carries_the_error_id_and_host_category() {
+        let error = Error::service(ErrorKind::PolicyViolation, "TicketRequired", "pass a ticket");
+        let v: Value = serde_json::from_str(&failure(&error)).unwrap();
+        assert_eq!(v["error"]["errorId"], "PimRust.PolicyViolation.TicketRequired");
+        assert_eq!(v["error"]["category"], "PermissionDenied");
+        let v: Value = serde_json::from_str(&failure(&Error::Cancelled)).unwrap();
+        assert_eq!(v["error"]["errorId"], "PimRust.Cancelled");
+        assert_eq!(v["error"]["category"], "OperationStopped");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod envelope;
 pub mod error;
 pub mod events;
+pub mod host_rules;
 pub mod http;
 mod logging;
 mod methods;

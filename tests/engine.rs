@@ -45,6 +45,8 @@ fn unknown_method_yields_an_error_envelope_listing_known_methods() {
     let (_, envelope) = run(&engine, op);
     assert_eq!(envelope["ok"], false);
     assert_eq!(envelope["error"]["kind"], "UnknownMethod");
+    assert_eq!(envelope["error"]["errorId"], "PimRust.UnknownMethod");
+    assert_eq!(envelope["error"]["category"], "NotImplemented");
     let message = envelope["error"]["message"].as_str().unwrap();
     assert!(message.contains("pim.nope"), "{message}");
     for method in [

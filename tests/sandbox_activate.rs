@@ -50,6 +50,11 @@ async fn a_mixed_batch_reports_every_role_and_partial_failure() {
     assert_eq!(pra.status, OutcomeStatus::Failed);
     assert_eq!(pra.error.as_ref().unwrap().code, "TicketRequired");
     assert_eq!(
+        pra.error.as_ref().unwrap().error_id,
+        "PimRust.PolicyViolation.TicketRequired"
+    );
+    assert_eq!(pra.error.as_ref().unwrap().category, "PermissionDenied");
+    assert_eq!(
         by_name(&outcomes, "Reports Reader").status,
         OutcomeStatus::AlreadyActive
     );

@@ -22,7 +22,7 @@ internal sealed record ActivationOptions(
             string length = Duration switch
             {
                 DurationText.Max => "the policy maximum",
-                null => "PT1H (or the policy maximum if shorter)",
+                null => CoreRules.DefaultDuration,
                 _ => Duration,
             };
             string from = StartAt is { } start ? Iso(start) : "now";
@@ -108,10 +108,10 @@ internal static class ActivationBatch
             }
             if (request.Status == "Failed")
             {
-                CoreOutcomeError error = outcome.Error ?? new CoreOutcomeError { Kind = "Internal", Code = "Internal", Message = "the request failed" };
-                cmdlet.WriteError(PimErrors.Create(cmdlet, error.Kind ?? "Internal", error.Code ?? error.Kind ?? "Internal",
-                    PimErrors.AboutRole(request.DisplayName, request.RoleName, error.Message ?? "the request failed"), request, error.HttpStatus,
-                    error.FailedRules));
+                CoreOutcomeError? error = outcome.Error;
+                cmdlet.WriteError(PimErrors.Create(cmdlet, error?.Identity() ?? CoreRules.Errors.Internal,
+                    PimErrors.AboutRole(request.DisplayName, request.RoleName, error?.Message ?? "the request failed"), request, error?.HttpStatus,
+                    error?.FailedRules));
             }
             requests.Add(request);
         }

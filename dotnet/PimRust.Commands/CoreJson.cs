@@ -65,10 +65,21 @@ internal sealed class CoreOutcome
     public List<string>? Warnings { get; set; }
 }
 
-internal sealed class CoreOutcomeError
+/// <summary>An error as the core names it; the cmdlets never build an id or pick a category themselves.</summary>
+internal class CoreError
 {
     public string? Kind { get; set; }
     public string? Code { get; set; }
+    public string? ErrorId { get; set; }
+    public string? Category { get; set; }
+
+    /// <summary>The identity the core gave the error, or null when the core left a part out.</summary>
+    public ErrorIdentity? Identity() =>
+        Kind is null || Code is null || ErrorId is null || Category is null ? null : new ErrorIdentity(Kind, Code, ErrorId, Category);
+}
+
+internal sealed class CoreOutcomeError : CoreError
+{
     public string? Message { get; set; }
     public int? HttpStatus { get; set; }
     public List<string>? FailedRules { get; set; }
@@ -84,6 +95,8 @@ internal sealed class CoreWaitResult
     public string? RequestStatus { get; set; }
     public DateTimeOffset? ActiveUntil { get; set; }
     public string? Message { get; set; }
+    /// <summary>Set when the request ended without access, or the wait timed out.</summary>
+    public CoreError? Error { get; set; }
 }
 
 internal sealed class CoreCancelReport

@@ -99,7 +99,7 @@ internal sealed class ModuleState : IDisposable
                 }
                 catch (ArgumentException e)
                 {
-                    throw new PimException("InvalidArgument", "InvalidClientConfig", PimErrors.Clean(e.Message), inner: e);
+                    throw new PimException(CoreRules.Errors.InvalidClientConfig, PimErrors.Clean(e.Message), inner: e);
                 }
                 _settings = wanted;
                 Connected = false;

@@ -103,7 +103,7 @@ internal sealed class NativeEventRelay
             null => "Waiting",
             _ => evt.Status,
         };
-        bool open = evt.Status is "PendingApproval" or "Provisioning" or "Scheduled";
+        bool open = Array.IndexOf(CoreRules.OpenWaitStatuses, evt.Status) >= 0;
         var record = new ProgressRecord(childId, activity, text) { ParentActivityId = ParentId };
         if (open)
         {

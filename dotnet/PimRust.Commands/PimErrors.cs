@@ -8,35 +8,11 @@ using PimRust.Interop;
 namespace PimRust.Commands;
 
 /// <summary>
-/// Every ErrorRecord of the module is made here: the id <c>PimRust.&lt;Kind&gt;[.&lt;Code&gt;]</c> (PowerShell appends
-/// the public command's name), the category from one table, and a recommended action where there is one.
+/// Every ErrorRecord of the module is made here, with the id and category the core gave the error (PowerShell appends
+/// the public command's name to the id), and a recommended action where there is one.
 /// </summary>
 internal static class PimErrors
 {
-    private static readonly Dictionary<string, ErrorCategory> Categories = new(StringComparer.Ordinal)
-    {
-        ["InvalidArgument"] = ErrorCategory.InvalidArgument,
-        ["InvalidInput"] = ErrorCategory.InvalidArgument,
-        ["AmbiguousRole"] = ErrorCategory.InvalidArgument,
-        ["UnknownMethod"] = ErrorCategory.NotImplemented,
-        ["Cancelled"] = ErrorCategory.OperationStopped,
-        ["Timeout"] = ErrorCategory.OperationTimeout,
-        ["AuthenticationRequired"] = ErrorCategory.AuthenticationError,
-        ["AuthenticationFailed"] = ErrorCategory.AuthenticationError,
-        ["InteractionRequired"] = ErrorCategory.AuthenticationError,
-        ["NonInteractive"] = ErrorCategory.InvalidOperation,
-        ["Forbidden"] = ErrorCategory.PermissionDenied,
-        ["PolicyViolation"] = ErrorCategory.PermissionDenied,
-        ["Request"] = ErrorCategory.PermissionDenied,
-        ["Throttled"] = ErrorCategory.LimitsExceeded,
-        ["Network"] = ErrorCategory.ConnectionError,
-        ["Service"] = ErrorCategory.InvalidResult,
-        ["NotFound"] = ErrorCategory.ObjectNotFound,
-        ["RoleNotFound"] = ErrorCategory.ObjectNotFound,
-        ["WrongTenant"] = ErrorCategory.InvalidArgument,
-        ["Internal"] = ErrorCategory.NotSpecified,
-    };
-
     /// <summary>Recommended actions, by <c>Kind.Code</c> first, then by kind.</summary>
     private static readonly Dictionary<string, string> Actions = new(StringComparer.Ordinal)
     {
@@ -79,7 +55,7 @@ internal static class PimErrors
 
     public static ErrorRecord Create(PSCmdlet cmdlet, PimException exception, object? target, IReadOnlyList<string>? failedRules = null)
     {
-        var record = new ErrorRecord(exception, exception.ErrorId, CategoryOf(exception.Kind), target);
+        var record = new ErrorRecord(exception, exception.ErrorId, CategoryOf(exception.Identity.Category), target);
         if (RecommendedAction(exception.Kind, exception.Code, failedRules) is { } action)
         {
             record.ErrorDetails = new ErrorDetails(exception.Message) { RecommendedAction = action };
@@ -91,13 +67,13 @@ internal static class PimErrors
         return record;
     }
 
-    public static ErrorRecord Create(PSCmdlet cmdlet, string kind, string code, string message, object? target, int? httpStatus = null,
+    public static ErrorRecord Create(PSCmdlet cmdlet, ErrorIdentity identity, string message, object? target, int? httpStatus = null,
         IReadOnlyList<string>? failedRules = null) =>
-        Create(cmdlet, new PimException(kind, code, Clean(message), httpStatus), target, failedRules);
+        Create(cmdlet, new PimException(identity, Clean(message), httpStatus), target, failedRules);
 
     /// <summary>A native op's error envelope.</summary>
     public static ErrorRecord FromNative(PSCmdlet cmdlet, PimError error, object? target) =>
-        Create(cmdlet, new PimException(error.Kind, error.Code, Clean(error.Message), error.HttpStatus)
+        Create(cmdlet, new PimException(new ErrorIdentity(error.Kind, error.Code, error.ErrorId, error.Category), Clean(error.Message), error.HttpStatus)
         {
             RetryAfterSec = error.RetryAfterSec,
             DetailsJson = error.DetailsJson,
@@ -105,10 +81,13 @@ internal static class PimErrors
 
     /// <summary>The transport failed (a stale handle, a panic): a bug, not a domain error.</summary>
     public static ErrorRecord FromTransport(PSCmdlet cmdlet, Exception exception, string method) =>
-        Create(cmdlet, new PimException("Internal", "Internal", $"PimRust's native library failed during {method}: {exception.Message}", null, exception), method);
+        Create(cmdlet, new PimException(CoreRules.Errors.Internal, $"PimRust's native library failed during {method}: {exception.Message}", null, exception), method);
 
-    public static ErrorCategory CategoryOf(string kind) =>
-        Categories.TryGetValue(kind, out ErrorCategory category) ? category : ErrorCategory.NotSpecified;
+    /// <summary>The <c>ErrorCategory</c> member the core named; NotSpecified for a name this PowerShell does not know.</summary>
+    public static ErrorCategory CategoryOf(string category) =>
+        category is [char first, ..] && char.IsLetter(first) && Enum.TryParse(category, out ErrorCategory parsed) && Enum.IsDefined(parsed)
+            ? parsed
+            : ErrorCategory.NotSpecified;
 
     /// <summary>By the service's failed policy rules first, then by <c>Kind.Code</c>, then by kind.</summary>
     public static string? RecommendedAction(string kind, string code, IReadOnlyList<string>? failedRules = null)

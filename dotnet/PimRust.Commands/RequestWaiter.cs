@@ -122,17 +122,17 @@ internal sealed class RequestWaiter
                 request.Status = "Scheduled";
                 break;
             case "TimedOut":
-                _cmdlet.WriteError(PimErrors.Create(_cmdlet, "Timeout", "Timeout",
+                _cmdlet.WriteError(PimErrors.Create(_cmdlet, result.Error?.Identity() ?? CoreRules.Errors.Internal,
                     PimErrors.AboutRole(request.DisplayName, request.RoleName, result.Message ?? "the wait timed out"), request));
                 break;
             default:
-                string status = result.Status ?? "Failed";
-                string ended = result.RequestStatus ?? status;
+                ErrorIdentity error = result.Error?.Identity() ?? CoreRules.Errors.Internal;
+                string ended = result.RequestStatus ?? result.Status ?? "Failed";
                 request.Status = "Failed";
-                request.ErrorCode = status;
+                request.ErrorCode = error.Code;
                 request.ErrorMessage = result.Message is { Length: > 0 } reason ? PimErrors.Clean(reason) : $"The request ended as {ended}.";
                 request.End = null;
-                _cmdlet.WriteError(PimErrors.Create(_cmdlet, "Request", status,
+                _cmdlet.WriteError(PimErrors.Create(_cmdlet, error,
                     PimErrors.AboutRole(request.DisplayName, request.RoleName, result.Message is { Length: > 0 } ? result.Message : $"the request ended as {ended}."),
                     request));
                 break;

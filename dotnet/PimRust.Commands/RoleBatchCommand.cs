@@ -40,8 +40,8 @@ public abstract class RoleBatchCommand : PimCmdlet
     public string? Justification { get; set; }
 
     [Parameter]
-    [ValidateRange(1, 32)]
-    public int ThrottleLimit { get; set; } = 8;
+    [ValidateRange(CoreRules.MinThrottleLimit, CoreRules.MaxThrottleLimit)]
+    public int ThrottleLimit { get; set; } = CoreRules.DefaultThrottleLimit;
 
     /// <summary>"eligible" or "active": which listing the roles come from, as messages name it.</summary>
     private protected abstract string What { get; }

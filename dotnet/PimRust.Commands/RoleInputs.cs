@@ -35,7 +35,7 @@ internal sealed class RoleInputs
         }
         else
         {
-            cmdlet.WriteError(PimErrors.Create(cmdlet, "InvalidInput", "InvalidInput", refusal!, input));
+            cmdlet.WriteError(PimErrors.Create(cmdlet, CoreRules.Errors.InvalidInput, refusal!, input));
         }
     }
 
@@ -53,7 +53,7 @@ internal sealed class RoleInputs
             {
                 if (role.TenantId is not null && tenant is not null && !string.Equals(role.TenantId, tenant, StringComparison.OrdinalIgnoreCase))
                 {
-                    cmdlet.WriteError(PimErrors.Create(cmdlet, "WrongTenant", "WrongTenant",
+                    cmdlet.WriteError(PimErrors.Create(cmdlet, CoreRules.Errors.WrongTenant,
                         $"{role.DisplayName} was listed in tenant {role.TenantId}, but this session is signed in to tenant {tenant}.", role));
                     continue;
                 }
@@ -68,12 +68,12 @@ internal sealed class RoleInputs
                     resolved.Add(matches[0]);
                     break;
                 case 0:
-                    cmdlet.WriteError(PimErrors.Create(cmdlet, "RoleNotFound", "RoleNotFound",
+                    cmdlet.WriteError(PimErrors.Create(cmdlet, CoreRules.Errors.RoleNotFound,
                         $"No {what} role matches the piped object ({identity.Describe()}).", identity.Input));
                     break;
                 default:
                     string candidates = string.Join("; ", matches.Take(5).Select(m => $"{m.DisplayName} at {m.ScopeDisplayName} [{m.Kind}]"));
-                    cmdlet.WriteError(PimErrors.Create(cmdlet, "AmbiguousRole", "AmbiguousRole",
+                    cmdlet.WriteError(PimErrors.Create(cmdlet, CoreRules.Errors.AmbiguousRole,
                         $"The piped object ({identity.Describe()}) matches {matches.Count} {what} roles ({candidates}); nothing was done for it.",
                         identity.Input));
                     break;

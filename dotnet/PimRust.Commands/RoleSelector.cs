@@ -42,7 +42,7 @@ internal static class RoleSelector
         List<T> found = roles.Where(role => NameMatches(role, pattern)).ToList();
         if (found.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
         {
-            cmdlet.WriteError(PimErrors.Create(cmdlet, "RoleNotFound", "RoleNotFound", $"No {what} role is named '{pattern}'.{SimilarHint(roles, pattern)}", pattern));
+            cmdlet.WriteError(PimErrors.Create(cmdlet, CoreRules.Errors.RoleNotFound, $"No {what} role is named '{pattern}'.{SimilarHint(roles, pattern)}", pattern));
         }
         return found;
     }

@@ -40,9 +40,11 @@ pub struct ActivateParams {
     pub throttle_limit: Option<usize>,
 }
 
-const DEFAULT_DURATION: Duration = Duration::from_secs(3600);
+/// Without a duration: this, or the policy maximum if shorter.
+pub const DEFAULT_DURATION: Duration = Duration::from_secs(3600);
 const MIN_DURATION: Duration = Duration::from_secs(300);
-const DEFAULT_THROTTLE: usize = 8;
+pub const DEFAULT_THROTTLE: usize = 8;
+pub const THROTTLE_RANGE: std::ops::RangeInclusive<usize> = 1..=32;
 
 /// A role that passed pre-flight, with what will be requested.
 struct Plan {
@@ -55,8 +57,11 @@ struct Plan {
 
 pub async fn activate(api: &ApiClient, params: ActivateParams) -> Result<Vec<ActivationOutcome>, Error> {
     let limit = params.throttle_limit.unwrap_or(DEFAULT_THROTTLE);
-    if !(1..=32).contains(&limit) {
-        return Err(Error::InvalidArgument("ThrottleLimit must be between 1 and 32".into()));
+    if !THROTTLE_RANGE.contains(&limit) {
+        let (min, max) = (THROTTLE_RANGE.start(), THROTTLE_RANGE.end());
+        return Err(Error::InvalidArgument(format!(
+            "ThrottleLimit must be between {min} and {max}"
+        )));
     }
     if params.justification.as_ref().is_some_and(|j| j.chars().count() > 500) {
         return Err(Error::InvalidArgument(
@@ -190,7 +195,8 @@ fn preflight(
         (Requested::Exactly(wanted), _) => wanted,
         (Requested::Max, Some(max)) => max,
         (Requested::Max, None) => {
-            warnings.push("the role's maximum duration is unknown; requesting 1h".into());
+            let default = duration::human(DEFAULT_DURATION);
+            warnings.push(format!("the role's maximum duration is unknown; requesting {default}"));
             DEFAULT_DURATION
         }
         (Requested::Default, Some(max)) => DEFAULT_DURATION.min(max),

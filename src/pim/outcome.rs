@@ -7,7 +7,7 @@ use super::model::{ActivationTarget, Kind};
 use super::status::{self, RequestState, request_fields, request_start, request_status};
 use crate::api::ApiResponse;
 use crate::auth::cloud::Resource;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorIdentity, ErrorKind};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -29,6 +29,9 @@ pub enum OutcomeStatus {
 pub struct OutcomeError {
     pub kind: ErrorKind,
     pub code: String,
+    /// What hosts name the error by (see [`ErrorIdentity`]).
+    pub error_id: String,
+    pub category: &'static str,
     pub message: String,
     pub http_status: Option<u16>,
     /// Policy rules the service named (`ExpirationRule`, `JustificationRule`, ...).
@@ -85,9 +88,12 @@ impl ActivationOutcome {
         failed_rules: Vec<String>,
     ) -> Self {
         let mut outcome = Self::new(target, OutcomeStatus::Failed);
+        let identity = ErrorIdentity::new(kind, code);
         outcome.error = Some(OutcomeError {
             kind,
-            code: code.to_string(),
+            code: identity.code,
+            error_id: identity.error_id,
+            category: identity.category,
             message,
             http_status,
             failed_rules,
@@ -119,6 +125,16 @@ fn outcome_status(state: RequestState) -> Option<OutcomeStatus> {
         RequestState::Deactivated => Some(OutcomeStatus::Deactivated),
         RequestState::Denied | RequestState::Canceled | RequestState::Failed => None,
     }
+}
+
+/// The outcomes still on their way, which a wait can follow: the states that are
+/// [`RequestState::in_progress`], as outcomes name them.
+pub fn pending_statuses() -> Vec<OutcomeStatus> {
+    RequestState::ALL
+        .into_iter()
+        .filter(|state| state.in_progress())
+        .filter_map(outcome_status)
+        .collect()
 }
 
 /// The outcome of an accepted request (Graph body, or ARM `{properties}`).
@@ -303,18 +319,46 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn revoked_ends_as_deactivated_whichever_way_the_request_went() {
-        let target: ActivationTarget = serde_json::from_value(json!({
+    fn reader() -> ActivationTarget {
+        serde_json::from_value(json!({
             "key": "k", "kind": "DirectoryRole", "roleName": "Reader", "roleDefinitionId": "r", "scope": "/",
             "principalId": "me", "groupId": null, "accessId": null, "directoryScopeId": "/",
             "eligibilityScheduleId": null, "status": null
         }))
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn revoked_ends_as_deactivated_whichever_way_the_request_went() {
+        let target = reader();
         for deactivate in [false, true] {
             let outcome = from_request(&target, &json!({"id": "1", "status": "Revoked"}), deactivate, false);
             assert_eq!(outcome.status, OutcomeStatus::Deactivated, "deactivate={deactivate}");
         }
+    }
+
+    #[test]
+    fn pending_outcomes_are_the_in_progress_states() {
+        use OutcomeStatus::*;
+        assert_eq!(pending_statuses(), [PendingApproval, PendingProvisioning, Scheduled]);
+    }
+
+    #[test]
+    fn a_failed_outcome_carries_its_error_id_and_category() {
+        let target = reader();
+        let outcome = ActivationOutcome::failed(
+            &target,
+            ErrorKind::PolicyViolation,
+            "TicketRequired",
+            "pass a ticket".into(),
+            None,
+            Vec::new(),
+        );
+        let error = &serde_json::to_value(&outcome).unwrap()["error"];
+        assert_eq!(error["errorId"], "PimRust.PolicyViolation.TicketRequired");
+        assert_eq!(error["category"], "PermissionDenied");
+        assert_eq!(error["kind"], "PolicyViolation");
+        assert_eq!(error["code"], "TicketRequired");
     }
 
     #[test]

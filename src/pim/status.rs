@@ -25,7 +25,19 @@ pub enum RequestState {
 }
 
 impl RequestState {
-    /// Still on its way: approval, provisioning, or a start yet to come.
+    pub const ALL: [RequestState; 8] = [
+        RequestState::PendingApproval,
+        RequestState::Provisioning,
+        RequestState::Scheduled,
+        RequestState::Provisioned,
+        RequestState::Deactivated,
+        RequestState::Denied,
+        RequestState::Canceled,
+        RequestState::Failed,
+    ];
+
+    /// Still on its way: approval, provisioning, or a start yet to come. The one reading of
+    /// "pending": listings, activation outcomes and waits (and the host, through them) follow it.
     pub fn in_progress(self) -> bool {
         matches!(
             self,

@@ -13,7 +13,7 @@ use super::model::Kind;
 use super::requests::{fetch, my_requests};
 use super::status::{RequestState, request_start, request_status, state_of};
 use crate::api::ApiClient;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorIdentity, ErrorKind};
 use crate::events::{Event, EventSink};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -63,6 +63,28 @@ impl WaitStatus {
     pub fn is_final(self) -> bool {
         !matches!(self, WaitStatus::PendingApproval | WaitStatus::Provisioning)
     }
+
+    /// The error a request that ended this way is reported as; `None` while it is open or when it
+    /// ended with the access asked for.
+    fn failure(self) -> Option<ErrorIdentity> {
+        match self {
+            WaitStatus::Denied | WaitStatus::Canceled | WaitStatus::Failed | WaitStatus::NotFound => {
+                Some(ErrorIdentity::new(ErrorKind::Request, &format!("{self:?}")))
+            }
+            WaitStatus::TimedOut => Some(ErrorIdentity::new(ErrorKind::Timeout, "Timeout")),
+            _ => None,
+        }
+    }
+}
+
+/// The statuses of a request still on its way (which a host shows as open): the states that are
+/// [`RequestState::in_progress`], as waits name them. `Scheduled` is among them though a wait ends there.
+pub fn open_statuses() -> Vec<WaitStatus> {
+    RequestState::ALL
+        .into_iter()
+        .filter(|state| state.in_progress())
+        .map(WaitStatus::of)
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -79,6 +101,8 @@ pub struct WaitResult {
     pub active_until: Option<DateTime<Utc>>,
     /// Why the request ended as it did, or what went wrong with the last poll.
     pub message: Option<String>,
+    /// How a host names the failure, when the request ended without access or the wait timed out.
+    pub error: Option<ErrorIdentity>,
 }
 
 impl WaitResult {
@@ -93,6 +117,7 @@ impl WaitResult {
             start: None,
             active_until: None,
             message: None,
+            error: None,
         }
     }
 
@@ -111,6 +136,7 @@ impl WaitResult {
             _ => None,
         };
         self.request_status = Some(service_status);
+        self.error = self.status.failure();
     }
 
     fn not_found(&mut self) {
@@ -119,6 +145,7 @@ impl WaitResult {
             "request {} was not found: it does not exist, or it is not yours",
             self.request_id
         ));
+        self.error = self.status.failure();
     }
 
     fn time_out(&mut self, timeout: Duration) {
@@ -129,6 +156,7 @@ impl WaitResult {
             (None, None) => format!("still not visible after {seconds} s"),
         });
         self.status = WaitStatus::TimedOut;
+        self.error = self.status.failure();
     }
 }
 
@@ -344,5 +372,27 @@ mod tests {
             let request = json!({"id": "1", "status": "Revoked", "action": action});
             assert_eq!(WaitStatus::of(state_of(&request)), WaitStatus::Deactivated, "{action}");
         }
+    }
+
+    #[test]
+    fn open_statuses_are_the_in_progress_states() {
+        use WaitStatus::*;
+        assert_eq!(open_statuses(), [PendingApproval, Provisioning, Scheduled]);
+    }
+
+    #[test]
+    fn ended_requests_carry_the_error_hosts_report() {
+        let target = json!({"requestId": "r1", "kind": "DirectoryRole", "key": "k", "roleName": "Reader"});
+        let mut result = WaitResult::waiting(&serde_json::from_value(target).unwrap());
+        let error = |r: &WaitResult| serde_json::to_value(r).unwrap()["error"].clone();
+        result.update(&json!({"id": "r1", "status": "Denied"}));
+        assert_eq!(error(&result)["errorId"], "PimRust.Request.Denied");
+        assert_eq!(error(&result)["category"], "PermissionDenied");
+        result.not_found();
+        assert_eq!(error(&result)["errorId"], "PimRust.Request.NotFound");
+        result.time_out(Duration::from_secs(1));
+        assert_eq!(error(&result)["errorId"], "PimRust.Timeout");
+        result.update(&json!({"id": "r1", "status": "Provisioned"}));
+        assert!(error(&result).is_null());
     }
 }

@@ -1,8 +1,11 @@
 //! `cargo xtask bindings`: generates the C# P/Invoke declarations (`NativeMethods.g.cs`) from the
-//! exported functions of `ffi/src` with csbindgen. The output is checked in and is written only by
-//! this step (never by a build); `bindings --check` and `cargo xtask test` fail when the checked-in
+//! exported functions of `ffi/src` with csbindgen, and the core's rules the cmdlets declare
+//! (`CoreRules.g.cs`, rendered by the core itself). The output is checked in and is written only by
+//! this step (never by a build); `bindings --check` and `cargo xtask test` fail when a checked-in
 //! file differs from what generation produces.
 
+use crate::layout::Profile;
+use crate::run::{cargo, run};
 use crate::tools::repo_root;
 use std::path::Path;
 
@@ -36,8 +39,36 @@ fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
-/// `cargo xtask bindings`: rewrites the checked-in file when generation gives something else.
-pub fn write() -> Result<(), String> {
+/// `CoreRules.g.cs` is rendered by the core, so its check is a core test (`tests/host_rules.rs`, the
+/// tests named `core_rules_*`), which rewrites the file when `bless` is set. It is built as the whole
+/// workspace's tests are (same packages, profile and features), so `cargo xtask test` reuses the build
+/// instead of compiling the core a second way; `--tests` leaves out the doctests.
+fn core_rules(profile: Profile, bless: bool) -> Result<(), String> {
+    let mut args = vec!["test", "--workspace", "--locked", "--tests"];
+    if profile == Profile::Release {
+        args.push("--release");
+    }
+    args.extend(["--", "core_rules_"]);
+    if bless {
+        // Shows the test's note when it rewrote the file.
+        args.push("--nocapture");
+    }
+    let mut command = cargo(&args);
+    if bless {
+        command.env("PIMRUST_BLESS", "1");
+    } else {
+        command.env_remove("PIMRUST_BLESS");
+    }
+    run(&mut command, None).map_err(|e| format!("the core's rules (CoreRules.g.cs): {e}"))
+}
+
+/// `cargo xtask bindings`: rewrites the checked-in files when generation gives something else.
+pub fn write(profile: Profile) -> Result<(), String> {
+    write_native_methods()?;
+    core_rules(profile, true)
+}
+
+fn write_native_methods() -> Result<(), String> {
     let generated = generate()?;
     let path = repo_root().join(CHECKED_IN);
     if std::fs::read_to_string(&path).ok().as_deref() == Some(generated.as_str()) {
@@ -49,8 +80,13 @@ pub fn write() -> Result<(), String> {
     Ok(())
 }
 
-/// The drift check: the checked-in file must be exactly what generation produces.
-pub fn check() -> Result<(), String> {
+/// The drift check: the checked-in files must be exactly what generation produces.
+pub fn check(profile: Profile) -> Result<(), String> {
+    check_native_methods()?;
+    core_rules(profile, false)
+}
+
+fn check_native_methods() -> Result<(), String> {
     let generated = generate()?;
     let checked_in = read(&repo_root().join(CHECKED_IN))?;
     if checked_in != generated {

@@ -15,8 +15,9 @@ const USAGE: &str = "usage: cargo xtask <setup|build|bindings|test|demo|bench|cl
           and Pester 5.7.1 (.tools/nuget), unless pwsh is already on PATH
   build   cargo build of the native library, dotnet build of the cmdlets (PimRust.Commands, with
           PimRust.Interop), and assembly of a ready-to-import module under out/PimRust/<version>/
-  bindings  regenerate the checked-in C# P/Invoke declarations (NativeMethods.g.cs) with csbindgen;
-          --check only reports whether the checked-in file differs (the drift check)
+  bindings  regenerate the checked-in C# P/Invoke declarations (NativeMethods.g.cs) with csbindgen,
+          and the core's rules the cmdlets declare (CoreRules.g.cs, through the core test host_rules);
+          --check only reports whether a checked-in file differs (the drift check)
   test    build, then: bindings drift check, cargo tests, interop and cmdlet (xunit) tests, Pester tests in a
           fresh pwsh, PowerShell parse and PSScriptAnalyzer lint (a missing pwsh, Pester or
           PSScriptAnalyzer is a failure)
@@ -37,8 +38,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(|a| a.to_ascii_lowercase()).as_deref() {
         Some("setup") => tools::setup(),
         Some("build") => layout::build(profile).map(|_| ()),
-        Some("bindings") if args.iter().any(|a| a == "--check") => bindings::check(),
-        Some("bindings") => bindings::write(),
+        Some("bindings") if args.iter().any(|a| a == "--check") => bindings::check(profile),
+        Some("bindings") => bindings::write(profile),
         Some("test") => test(profile),
         Some("demo") => demo(profile),
         Some("bench") => bench(profile, args.iter().any(|a| a == "--quick")),
@@ -113,7 +114,7 @@ fn test(profile: layout::Profile) -> Result<(), String> {
         }
     };
 
-    step("bindings drift check", bindings::check());
+    step("bindings drift check", bindings::check(profile));
     step("exported symbols are bound", checks::every_export_is_bound());
     step("ABI and module versions agree", checks::versions_agree());
     step("help drift check", run::help_unchanged());

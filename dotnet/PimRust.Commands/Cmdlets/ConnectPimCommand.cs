@@ -111,7 +111,7 @@ public sealed class ConnectPimCommand : PimCmdlet
         };
         if (string.IsNullOrWhiteSpace(text))
         {
-            ThrowTerminatingError(PimErrors.Create(this, "InvalidArgument", "InvalidArgument", $"-{parameter} must be a token string or SecureString.", null));
+            ThrowTerminatingError(PimErrors.Create(this, CoreRules.Errors.InvalidArgument, $"-{parameter} must be a token string or SecureString.", null));
         }
         return text!.Trim();
     }

@@ -48,7 +48,7 @@ public sealed class SelectPimRoleCommand : PimCmdlet
             else if (item is not null)
             {
                 string type = item.BaseObject is PSCustomObject ? "object" : item.BaseObject.GetType().FullName ?? "object";
-                WriteError(PimErrors.Create(this, "InvalidInput", "NotARole",
+                WriteError(PimErrors.Create(this, CoreRules.Errors.NotARole,
                     $"The piped {type} is not a PimRust role; Select-PimRole offers only the roles that Get-PimEligibleRole and Get-PimActiveRole return.",
                     item));
             }
@@ -127,7 +127,7 @@ public sealed class SelectPimRoleCommand : PimCmdlet
     private void ThrowNonInteractive(Exception? inner)
     {
         string reason = inner is null ? string.Empty : $" ({inner.Message})";
-        var exception = new PimException("NonInteractive", "NonInteractive",
+        var exception = new PimException(CoreRules.Errors.NonInteractive,
             $"Select-PimRole asks which roles to pass on, and nobody can answer in this session{reason}; no role was selected.", null, inner);
         ThrowTerminatingError(PimErrors.Create(this, exception, null));
     }

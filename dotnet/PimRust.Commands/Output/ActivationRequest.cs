@@ -69,7 +69,7 @@ public sealed class ActivationRequest
     public string DisplayName => AccessId is null ? RoleName : $"{RoleName} ({AccessId})";
 
     /// <summary>Whether the request still waits for an approver, for provisioning or for its start time.</summary>
-    internal bool IsPending => RequestId is { Length: > 0 } && Status is "PendingApproval" or "PendingProvisioning" or "Scheduled";
+    internal bool IsPending => RequestId is { Length: > 0 } && Array.IndexOf(CoreRules.PendingStatuses, Status) >= 0;
 
     public override string ToString() => $"{DisplayName}: {Status}";
 }

@@ -30,6 +30,7 @@ public class PimSessionTests
         Assert.False(result.Ok);
         Assert.Equal("UnknownMethod", result.Error!.Kind);
         Assert.Equal("PimRust.UnknownMethod", result.Error.ErrorId);
+        Assert.Equal("NotImplemented", result.Error.Category);
         Assert.Contains("pim.noSuchMethod", result.Error.Message);
     }
 
@@ -39,6 +40,20 @@ public class PimSessionTests
         using PimSession session = NativeFixture.NewSession();
         PimResult result = session.Invoke("sys.sleep", "{\"ms\": ");
         Assert.Equal("PimRust.InvalidArgument", result.Error!.ErrorId);
+        Assert.Equal("InvalidArgument", result.Error.Category);
+    }
+
+    [Fact]
+    public void ErrorIdAndCategoryAreReadAsTheCoreWroteThem()
+    {
+        PimResult result = PimResult.Parse("""
+            {"v":1,"ok":false,"error":{"kind":"PolicyViolation","code":"TicketRequired",
+             "errorId":"PimRust.PolicyViolation.TicketRequired","category":"PermissionDenied","message":"m"}}
+            """);
+        Assert.Equal("PimRust.PolicyViolation.TicketRequired", result.Error!.ErrorId);
+        Assert.Equal("PermissionDenied", result.Error.Category);
+        Assert.Equal("PimRust.PolicyViolation.TicketRequired: m", result.Error.ToString());
+        Assert.ThrowsAny<JsonException>(() => PimResult.Parse("""{"v":1,"ok":false,"error":{"kind":"Internal","code":"Internal","message":"m"}}"""));
     }
 
     [Fact]

@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace PimRust.Interop;
 
-/// <summary>The final envelope of an operation: <c>{"v":1,"ok":true,"data":…}</c> or <c>{"v":1,"ok":false,"error":{…}}</c>.</summary>
+/// <summary>
+/// The final envelope of an operation: <c>{"v":1,"ok":true,"data":…}</c> or <c>{"v":1,"ok":false,"error":{…}}</c>, whose
+/// error carries its id and category as the core names them.
+/// </summary>
 public sealed class PimResult
 {
     /// <summary>Envelope version this assembly understands.</summary>
@@ -50,13 +53,17 @@ public sealed class PimError
     /// <summary>Extra structured detail as JSON text, or null.</summary>
     public string? DetailsJson { get; init; }
 
-    /// <summary>The stable identifier hosts use, e.g. <c>PimRust.Cancelled</c> or <c>PimRust.PolicyViolation.ExpirationRule</c>.</summary>
-    public string ErrorId => Code == Kind ? $"PimRust.{Kind}" : $"PimRust.{Kind}.{Code}";
+    /// <summary>The stable identifier hosts use, as the core builds it: <c>PimRust.Cancelled</c>, <c>PimRust.PolicyViolation.ExpirationRule</c>.</summary>
+    public required string ErrorId { get; init; }
+    /// <summary>The category the core files the error under, named as a member of PowerShell's <c>ErrorCategory</c>.</summary>
+    public required string Category { get; init; }
 
     internal static PimError FromJson(JsonElement error) => new()
     {
         Kind = error.GetProperty("kind").GetString() ?? "Internal",
         Code = error.GetProperty("code").GetString() ?? "Internal",
+        ErrorId = Text(error, "errorId"),
+        Category = Text(error, "category"),
         Message = error.GetProperty("message").GetString() ?? string.Empty,
         HttpStatus = Number(error, "httpStatus") is double status ? (int)status : null,
         RetryAfterSec = Number(error, "retryAfterSec"),
@@ -64,6 +71,11 @@ public sealed class PimError
             ? details.GetRawText()
             : null,
     };
+
+    private static string Text(JsonElement parent, string name) =>
+        parent.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()!
+            : throw new JsonException($"The error envelope has no '{name}' text.");
 
     private static double? Number(JsonElement parent, string name) =>
         parent.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
