@@ -97,19 +97,12 @@ Describe 'Invoke-PimActivation and Wait-PimRequest against the sandbox' {
     }
 
     It 'stops waiting at once on Ctrl+C and leaves no native op running' {
-        $runspace = [runspacefactory]::CreateRunspace()
-        $runspace.Open()
-        $shell = [powershell]::Create($runspace)
+        $shell = New-PimSandboxShell $sandbox
         try {
-            $script = @"
-Import-Module '$ManifestPath'
-. '$(Join-Path $PSScriptRoot 'Sandbox.ps1')'
-Connect-PimSandbox ([pscustomobject]@{ Url = '$($sandbox.Url)' })
-Invoke-RestMethod -Method Put -Uri '$($sandbox.Url)/_emulator/faults' -ContentType 'application/json' -Body '{"rules":[{"pathPrefix":"/graph/v1.0/roleManagement/directory/roleAssignmentScheduleRequests/filterByCurrentUser","latencyMs":60000}]}' | Out-Null
-Get-PimEligibleRole -Name 'Security Administrator' | Invoke-PimActivation -Justification x | Wait-PimRequest
-"@
-            $null = $shell.AddScript($script)
-            $async = $shell.BeginInvoke()
+            $hang = '{"rules":[{"pathPrefix":"/graph/v1.0/roleManagement/directory/roleAssignmentScheduleRequests/filterByCurrentUser","latencyMs":60000}]}'
+            Invoke-RestMethod -Method Put -Uri "$($sandbox.Url)/_emulator/faults" -ContentType 'application/json' -Body $hang | Out-Null
+            $null = $shell.AddScript("Get-PimEligibleRole -Name 'Security Administrator' | Invoke-PimActivation -Justification x | Wait-PimRequest")
+            $async = (Start-PimShellCommand $shell).Handle
             Start-Sleep -Seconds 3
             $async.IsCompleted | Should -BeFalse
             $stopwatch = [System.Diagnostics.Stopwatch]::StartNew()
@@ -121,7 +114,6 @@ Get-PimEligibleRole -Name 'Security Administrator' | Invoke-PimActivation -Justi
         }
         finally {
             $shell.Dispose()
-            $runspace.Dispose()
         }
     }
 }

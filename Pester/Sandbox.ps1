@@ -66,3 +66,29 @@ function Format-PimRoleTargetKey {
         'AzureResource' { "azure $(($Role.RoleDefinitionId -split '/')[-1]) $($Role.Scope)" }
     }
 }
+
+function New-PimSandboxShell {
+    # A new runspace with the module imported and signed in to the sandbox (a sign-in belongs to its
+    # runspace), for tests that stop a command the way Ctrl+C does. The caller disposes it.
+    param($Sandbox)
+    $shell = [powershell]::Create()
+    $shell.AddCommand('Import-Module').AddParameter('Name', $ManifestPath).AddStatement().
+    AddCommand('Connect-Pim').AddParameter('SandboxUrl', $Sandbox.Url).AddParameter('AccessToken', (Get-PimSandboxToken $Sandbox graph)).
+    AddParameter('ArmAccessToken', (Get-PimSandboxToken $Sandbox arm)) | Out-Null
+    $shell.Invoke() | Out-Null
+    if ($shell.HadErrors) {
+        throw "The new runspace could not sign in to the sandbox: $($shell.Streams.Error -join '; ')"
+    }
+    $shell.Commands.Clear()
+    $shell
+}
+
+function Start-PimShellCommand {
+    # Starts the commands added to $Shell without waiting; returns the handle to wait on and the output
+    # as it arrives.
+    param([Parameter(Mandatory)] [powershell] $Shell)
+    $noInput = [System.Management.Automation.PSDataCollection[psobject]]::new()
+    $noInput.Complete()
+    $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+    [pscustomobject]@{ Handle = $Shell.BeginInvoke($noInput, $output); Output = $output }
+}

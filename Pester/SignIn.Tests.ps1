@@ -39,24 +39,16 @@ Get-PimEligibleRole -Kind AzureResource 6>&1 | Show-Prompt azure
     }
 
     It 'leaves the previous sign-in intact when stopped' {
-        $shell = [powershell]::Create()
+        # A runspace signed in as Adele starts another sign-in.
+        $shell = New-PimSandboxShell $sandbox
         try {
-            # The module's sign-in belongs to a runspace: this one signs in as Adele, then starts another sign-in.
-            $shell.AddCommand('Import-Module').AddParameter('Name', $ManifestPath).AddStatement().
-            AddCommand('Connect-Pim').AddParameter('SandboxUrl', $sandbox.Url).AddParameter('AccessToken', (Get-PimSandboxToken $sandbox graph)).
-            AddParameter('ArmAccessToken', (Get-PimSandboxToken $sandbox arm)) | Out-Null
-            $shell.Invoke() | Out-Null
-            $shell.Commands.Clear()
-
             $shell.AddCommand('Connect-Pim').AddParameter('SandboxUrl', $sandbox.Url).AddParameter('UseDeviceCode') | Out-Null
-            $noInput = [System.Management.Automation.PSDataCollection[psobject]]::new()
-            $noInput.Complete()
-            $running = $shell.BeginInvoke($noInput, [System.Management.Automation.PSDataCollection[psobject]]::new())
+            $running = Start-PimShellCommand $shell
             $clock = [System.Diagnostics.Stopwatch]::StartNew()
             while ($shell.Streams.Information.Count -eq 0 -and $clock.Elapsed.TotalSeconds -lt 20) { Start-Sleep -Milliseconds 50 }
             "$($shell.Streams.Information)" | Should -Match 'enter the code' -Because 'the sign-in is waiting for the user'
             $shell.Stop()
-            $running.AsyncWaitHandle.WaitOne(10000) | Should -BeTrue -Because 'Ctrl+C stops a sign-in at once'
+            $running.Handle.AsyncWaitHandle.WaitOne(10000) | Should -BeTrue -Because 'Ctrl+C stops a sign-in at once'
             $shell.Commands.Clear()
 
             $shell.AddCommand('Get-PimContext') | Out-Null

@@ -71,21 +71,15 @@ Describe 'Wait-PimRequest' {
         $requests = Get-PimEligibleRole -Name 'Contributor', 'Security Administrator' | Invoke-PimActivation -Justification x
         $hang = '{"rules":[{"pathPrefix":"/graph/v1.0/roleManagement/directory/roleAssignmentScheduleRequests","latencyMs":60000}]}'
         Invoke-RestMethod -Method Put -Uri "$($sandbox.Url)/_emulator/faults" -ContentType 'application/json' -Body $hang | Out-Null
-        $shell = [powershell]::Create()
+        $shell = New-PimSandboxShell $sandbox
         try {
-            # The module's sign-in belongs to a runspace: the new one signs in to the same sandbox.
-            $shell.AddCommand('Import-Module').AddParameter('Name', $ManifestPath).AddStatement().
-            AddCommand('Connect-Pim').AddParameter('SandboxUrl', $sandbox.Url).AddParameter('AccessToken', (Get-PimSandboxToken $sandbox graph)).
-            AddParameter('ArmAccessToken', (Get-PimSandboxToken $sandbox arm)).AddCommand('Out-Null').AddStatement().
-            AddCommand('Wait-PimRequest').AddParameter('InputObject', $requests).AddParameter('IntervalSec', 0.5).AddParameter('TimeoutSec', 120) | Out-Null
-            $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
-            $noInput = [System.Management.Automation.PSDataCollection[psobject]]::new()
-            $noInput.Complete()
-            $running = $shell.BeginInvoke($noInput, $output)
+            $shell.AddCommand('Wait-PimRequest').AddParameter('InputObject', $requests).AddParameter('IntervalSec', 0.5).AddParameter('TimeoutSec', 120) | Out-Null
+            $running = Start-PimShellCommand $shell
+            $output = $running.Output
             $clock = [System.Diagnostics.Stopwatch]::StartNew()
             while ($output.Count -eq 0 -and $clock.Elapsed.TotalSeconds -lt 20) { Start-Sleep -Milliseconds 100 }
             $shell.Stop()
-            $running.AsyncWaitHandle.WaitOne(10000) | Should -BeTrue -Because 'Ctrl+C stops the wait at once'
+            $running.Handle.AsyncWaitHandle.WaitOne(10000) | Should -BeTrue -Because 'Ctrl+C stops the wait at once'
             $output.RoleName | Should -Be 'Contributor' -Because 'a hung poll of directory requests does not hold back the Azure result'
             $output.Status | Should -Be 'Activated'
             $warning = $shell.Streams.Warning.Message -join "`n"
@@ -100,18 +94,13 @@ Describe 'Wait-PimRequest' {
     It 'cancels what was pending when stopped with -CancelOnStop, and says so' {
         $pending = Get-PimEligibleRole -Name 'Security Administrator' | Invoke-PimActivation -Justification x
         $pending.Status | Should -Be 'PendingApproval'
-        $shell = [powershell]::Create()
+        $shell = New-PimSandboxShell $sandbox
         try {
-            $shell.AddCommand('Import-Module').AddParameter('Name', $ManifestPath).AddStatement().
-            AddCommand('Connect-Pim').AddParameter('SandboxUrl', $sandbox.Url).AddParameter('AccessToken', (Get-PimSandboxToken $sandbox graph)).
-            AddParameter('ArmAccessToken', (Get-PimSandboxToken $sandbox arm)).AddCommand('Out-Null').AddStatement().
-            AddCommand('Wait-PimRequest').AddParameter('InputObject', $pending).AddParameter('IntervalSec', 0.5).AddParameter('TimeoutSec', 120).
+            $shell.AddCommand('Wait-PimRequest').AddParameter('InputObject', $pending).AddParameter('IntervalSec', 0.5).AddParameter('TimeoutSec', 120).
             AddParameter('CancelOnStop') | Out-Null
-            $noInput = [System.Management.Automation.PSDataCollection[psobject]]::new()
-            $noInput.Complete()
             $polls = { @(Get-PimSandboxLog $sandbox | Where-Object { $_.method -eq 'GET' -and $_.path -like '*roleAssignmentScheduleRequests*' }).Count }
             $before = & $polls
-            $running = $shell.BeginInvoke($noInput, [System.Management.Automation.PSDataCollection[psobject]]::new())
+            $running = Start-PimShellCommand $shell
             $clock = [System.Diagnostics.Stopwatch]::StartNew()
             # Stopped once the wait has polled twice, i.e. while it is really waiting.
             while ((& $polls) -lt $before + 2 -and $clock.Elapsed.TotalSeconds -lt 20) {
@@ -119,7 +108,7 @@ Describe 'Wait-PimRequest' {
             }
             (& $polls) | Should -BeGreaterOrEqual ($before + 2) -Because 'the wait was polling when it was stopped'
             $shell.Stop()
-            $running.AsyncWaitHandle.WaitOne(15000) | Should -BeTrue
+            $running.Handle.AsyncWaitHandle.WaitOne(15000) | Should -BeTrue
             ($shell.Streams.Warning.Message -join "`n") | Should -BeExactly 'Stopped waiting. Cancelled: Security Administrator.'
             $request = (Invoke-RestMethod -Uri "$($sandbox.Url)/_emulator/state").requests | Where-Object id -EQ $pending.RequestId
             $request.status | Should -Be 'Canceled' -Because 'the service was told, not only the user'

@@ -109,7 +109,7 @@ async fn slow_down_adds_five_seconds_to_the_polling_interval() {
 }
 
 #[tokio::test]
-async fn an_expired_device_code_fails_with_an_actionable_message() {
+async fn an_expired_device_code_fails_with_the_reason() {
     let server = MockServer::start().await;
     mount_device_code(&server, "dc-3", "LATE").await;
     Mock::given(method("POST"))
@@ -126,7 +126,10 @@ async fn an_expired_device_code_fails_with_an_actionable_message() {
     assert_eq!(error.kind(), ErrorKind::AuthenticationFailed);
     assert_eq!(error.code(), "expired_token");
     assert!(
-        error.to_string().contains("AADSTS70020") && error.to_string().contains("-UseDeviceCode"),
+        error.to_string().contains("AADSTS70020")
+            && error
+                .to_string()
+                .contains("device code expired before sign-in completed"),
         "{error}"
     );
     assert!(

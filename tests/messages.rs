@@ -1,5 +1,6 @@
 //! Messages as the host shows them: a per-role message never repeats the role name (the host puts
-//! it in front), and a kind that cannot be listed is reported once, in the listing's failures.
+//! it in front), a kind that cannot be listed is reported once, in the listing's failures, and no
+//! core message names a host's commands or parameters (each host adds its own advice).
 
 mod support;
 
@@ -73,4 +74,69 @@ async fn a_kind_that_cannot_be_listed_is_reported_once() {
     })
     .await
     .unwrap();
+}
+
+/// Words that only make sense in one host: PowerShell's command names and parameter names.
+fn host_words(line: &str) -> Vec<String> {
+    let commands = [
+        "Connect-Pim",
+        "Disconnect-Pim",
+        "-PimEligible",
+        "-PimActive",
+        "-PimActivation",
+        "-PimRequest",
+        "-PimRole",
+        "-PimContext",
+    ];
+    let mut found: Vec<String> = commands
+        .iter()
+        .filter(|c| line.contains(*c))
+        .map(|c| c.to_string())
+        .collect();
+    // A PowerShell parameter: " -Name" (a dash at a word start, then a capital letter).
+    let bytes = line.as_bytes();
+    for i in 1..bytes.len().saturating_sub(1) {
+        if bytes[i] == b'-' && matches!(bytes[i - 1], b' ' | b'(' | b'"' | b'`') && bytes[i + 1].is_ascii_uppercase() {
+            let word: String = line[i..]
+                .chars()
+                .take_while(|c| *c == '-' || c.is_ascii_alphanumeric())
+                .collect();
+            found.push(word);
+        }
+    }
+    found
+}
+
+#[test]
+fn core_messages_name_no_host_command_or_parameter() {
+    let mut hits = Vec::new();
+    let mut pending = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (number, line) in text.lines().enumerate() {
+                    if line.trim_start().starts_with("//") {
+                        continue;
+                    }
+                    for word in host_words(line) {
+                        hits.push(format!("{}:{}: {word}", path.display(), number + 1));
+                    }
+                }
+            }
+        }
+    }
+    assert!(hits.is_empty(), "host wording in core messages:\n{}", hits.join("\n"));
+}
+
+#[test]
+fn the_host_wording_check_finds_commands_and_parameters() {
+    assert_eq!(
+        host_words(r#""not connected; run Connect-Pim -UseDeviceCode""#),
+        ["Connect-Pim", "-UseDeviceCode"]
+    );
+    assert_eq!(host_words(r#"format!("{a} -{b} PT-1H x-Y")"#), Vec::<String>::new());
 }

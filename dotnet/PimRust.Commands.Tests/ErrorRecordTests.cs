@@ -81,6 +81,12 @@ public class ErrorRecordTests
     [InlineData("PolicyViolation", "TicketRequired", "Pass -TicketNumber and -TicketSystem.")]
     [InlineData("InteractionRequired", "NonInteractiveSignInRequired", "Run Connect-Pim -UseDeviceCode")]
     [InlineData("Network", "Timeout", "Check the network connection")]
+    // The core's sign-in messages say what happened; the host says which command fixes it.
+    [InlineData("AuthenticationRequired", "NotConnected", "Run Connect-Pim.")]
+    [InlineData("AuthenticationRequired", "NoAccessToken", "Pass that resource's token to Connect-Pim too")]
+    [InlineData("InteractionRequired", "StepUpNeedsInteractiveSignIn", "Run Connect-Pim without -AccessToken")]
+    [InlineData("AuthenticationFailed", "invalid_grant", "Run Connect-Pim to sign in again.")]
+    [InlineData("AuthenticationFailed", "expired_token", "Run Connect-Pim -UseDeviceCode again")]
     public void Recommends_by_code_then_by_kind(string kind, string code, string start) =>
         Assert.StartsWith(start, PimErrors.RecommendedAction(kind, code));
 

@@ -21,7 +21,11 @@ internal static class PimErrors
         ["AuthenticationRequired.AccessTokenExpired"] = "Get a new access token and run Connect-Pim -AccessToken again.",
         ["InteractionRequired.NonInteractiveSignInRequired"] =
             "Run Connect-Pim -UseDeviceCode, or Connect-Pim -AccessToken <token> [-ArmAccessToken <token>], or sign in once in an interactive session so the cached sign-in is reused.",
+        ["AuthenticationRequired.NoAccessToken"] =
+            "Pass that resource's token to Connect-Pim too (-ArmAccessToken for Azure resources), or run Connect-Pim without -AccessToken to sign in.",
         ["AuthenticationRequired"] = "Run Connect-Pim.",
+        ["AuthenticationFailed.invalid_grant"] = "Run Connect-Pim to sign in again.",
+        ["AuthenticationFailed.expired_token"] = "Run Connect-Pim -UseDeviceCode again and finish the sign-in before the code expires.",
         ["AuthenticationFailed"] = "Run Connect-Pim again (with -TenantId for guests, or -ClientId for your own app registration).",
         ["InteractionRequired"] = "Run Connect-Pim without -AccessToken so PimRust can complete the extra sign-in the policy asks for.",
         ["Forbidden.MissingScope"] = "Sign in with an app that was granted the permission: Connect-Pim -ClientId <app id> -Force.",

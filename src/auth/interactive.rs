@@ -170,7 +170,7 @@ impl SignIn<'_> {
                 return Err(Error::service(
                     ErrorKind::AuthenticationFailed,
                     "expired_token",
-                    "The device code expired before sign-in completed; run Connect-Pim -UseDeviceCode again.",
+                    "The device code expired before sign-in completed.",
                 ));
             }
         }

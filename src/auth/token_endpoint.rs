@@ -84,12 +84,10 @@ impl EntraError {
             ErrorKind::AuthenticationFailed
         };
         let hint = match self.error.as_str() {
-            "invalid_grant" => " Sign in again with Connect-Pim.",
+            "invalid_grant" => " The sign-in is no longer valid.",
             "consent_required" => " An administrator must consent to PimRust's permissions (see the README).",
             "authorization_declined" => " The sign-in was declined.",
-            "expired_token" => {
-                " The device code expired before sign-in completed; run Connect-Pim -UseDeviceCode again."
-            }
+            "expired_token" => " The device code expired before sign-in completed.",
             _ => "",
         };
         let details = json!({

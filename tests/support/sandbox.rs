@@ -163,3 +163,15 @@ pub async fn emulator_with_manual_approval() -> RunningEmulator {
     })
     .await
 }
+
+/// The activation requests the emulator received (Graph POSTs and ARM PUTs), oldest first.
+pub fn creates(emulator: &RunningEmulator) -> Vec<pimrust_emulator::LogEntry> {
+    emulator
+        .request_log()
+        .into_iter()
+        .filter(|e| {
+            (e.method == "POST" && e.path.ends_with("ScheduleRequests"))
+                || (e.method == "PUT" && e.path.contains("roleAssignmentScheduleRequests/"))
+        })
+        .collect()
+}

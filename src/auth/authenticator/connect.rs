@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// What `Connect-Pim` sends.
+/// What a host sends to connect (`Connect-Pim` in PowerShell).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ConnectOptions {
@@ -112,7 +112,7 @@ impl Authenticator {
         }
         let mut options = options.unwrap_or_else(|| self.auto_connect.clone());
         options.interactive = Some(call.interactive && options.is_interactive());
-        tracing::info!("not connected yet: signing in (run Connect-Pim to choose how)");
+        tracing::info!("not connected yet: signing in with the default options");
         Box::pin(self.connect(options, call.events)).await.map(|_| ())
     }
 
@@ -140,7 +140,7 @@ impl Authenticator {
     ) -> Result<(), Error> {
         if options.force {
             if !call.interactive {
-                return Err(non_interactive(Resource::Graph, "-Force asks for a new sign-in"));
+                return Err(non_interactive(Resource::Graph, "a new sign-in was asked for"));
             }
         } else {
             self.restore_refresh_tokens(staged, options.account.as_deref()).await?;
@@ -181,7 +181,7 @@ pub(super) fn passthrough_limit(state: &SignInState, resource: Resource, challen
         (Some(challenge), _) => (
             "StepUpNeedsInteractiveSignIn",
             format!(
-                "{} requires a stronger sign-in ({}) that a supplied access token cannot provide; run Connect-Pim without -AccessToken",
+                "{} requires a stronger sign-in ({}) that a supplied access token cannot provide",
                 resource.name(),
                 describe_challenge(challenge)
             ),
@@ -195,10 +195,7 @@ pub(super) fn passthrough_limit(state: &SignInState, resource: Resource, challen
         ),
         (None, None) => (
             "NoAccessToken",
-            format!(
-                "no {} access token was supplied; pass it to Connect-Pim too, or sign in interactively",
-                resource.name()
-            ),
+            format!("no {} access token was supplied", resource.name()),
         ),
     };
     let kind = if challenge.is_some() {

@@ -334,10 +334,7 @@ fn non_interactive(resource: Resource, reason: &str) -> Error {
         ErrorKind::InteractionRequired,
         "NonInteractiveSignInRequired",
         format!(
-            "signing in to {} needs interaction ({reason}), which this call may not use. Sign in once \
-             where you can (Connect-Pim -UseDeviceCode in an interactive session), pass tokens you \
-             already have (Connect-Pim -AccessToken and -ArmAccessToken), or use your own app \
-             registration (Connect-Pim -ClientId <app id>) with a cached sign-in.",
+            "signing in to {} needs interaction ({reason}), which this call may not use",
             resource.name()
         ),
     )

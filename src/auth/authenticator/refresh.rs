@@ -211,7 +211,7 @@ impl Authenticator {
         let accounts: BTreeSet<String> = usable.iter().map(|a| a.username.to_lowercase()).collect();
         if accounts.len() > 1 {
             tracing::warn!(
-                "several cached sign-ins match ({}), so none is used; choose one with -Account",
+                "several cached sign-ins match ({}), so none is used; name the account to use when connecting",
                 accounts.into_iter().collect::<Vec<_>>().join(", ")
             );
             return Ok(());

@@ -12,7 +12,7 @@ use crate::auth::cloud::{EndpointOverrides, Endpoints};
 use crate::error::Error;
 use serde::Deserialize;
 
-/// What `Disconnect-Pim` sends. The endpoint fields and `environment` mean what they mean for
+/// What a host sends to sign out (`Disconnect-Pim` in PowerShell). The endpoint fields and `environment` mean what they mean for
 /// connect (including the `PIMRUST_*` environment variables).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

@@ -85,7 +85,7 @@ impl SignInState {
             None => Err(Error::service(
                 ErrorKind::AuthenticationRequired,
                 "NotConnected",
-                "not connected; run Connect-Pim",
+                "not connected",
             )),
         }
     }

@@ -49,7 +49,7 @@ pub enum CacheError {
     /// The OS key store failed while handling the 32-byte cache encryption key.
     #[error(
         "token cache: {store} could not {action} the cache encryption key: {message}; unlock or \
-         start the key store, or sign out with -All to reset the cache"
+         start the key store, or sign out of all accounts to reset the cache"
     )]
     KeyStore {
         /// Display name of the key store ("Secret Service", ...).
@@ -65,7 +65,7 @@ pub enum CacheError {
     Format { action: &'static str, detail: String },
 
     /// AES-GCM encryption failed (should not happen with a valid key).
-    #[error("token cache: encryption failed; sign out with -All to reset the cache")]
+    #[error("token cache: encryption failed; sign out of all accounts to reset the cache")]
     Crypto,
 }
 

@@ -143,3 +143,36 @@ pub enum CacheBackend {
     PlaintextFile,
     Disabled,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    #[test]
+    fn keys_are_normalized() {
+        let k = CacheKey::new(
+            " Login.MicrosoftOnline.com",
+            "ORGANIZATIONS",
+            "Admin@Contoso.com",
+            "ABC",
+        );
+        assert_eq!(k.account, "admin@contoso.com");
+        assert_eq!(k.cloud, "login.microsoftonline.com");
+        assert_eq!(k.normalized(), k);
+    }
+
+    #[test]
+    fn entry_debug_is_redacted() {
+        let e = CacheEntry {
+            refresh_token: "0.AAAA-debug-secret".into(),
+            username: "u".into(),
+            tenant_id: "t".into(),
+            object_id: "o".into(),
+            scopes: vec![],
+            updated: Utc::now(),
+        };
+        let s = format!("{e:?}");
+        assert!(!s.contains("debug-secret") && s.contains("[REDACTED]"), "{s}");
+    }
+}
