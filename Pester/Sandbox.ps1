@@ -70,6 +70,7 @@ function Format-PimRoleTargetKey {
 function New-PimSandboxShell {
     # A new runspace with the module imported and signed in to the sandbox (a sign-in belongs to its
     # runspace), for tests that stop a command the way Ctrl+C does. The caller disposes it.
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Test fixture: a runspace that the test owns.')]
     param($Sandbox)
     $shell = [powershell]::Create()
     $shell.AddCommand('Import-Module').AddParameter('Name', $ManifestPath).AddStatement().
@@ -86,6 +87,7 @@ function New-PimSandboxShell {
 function Start-PimShellCommand {
     # Starts the commands added to $Shell without waiting; returns the handle to wait on and the output
     # as it arrives.
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Test fixture: runs a command in a runspace that the test owns.')]
     param([Parameter(Mandatory)] [powershell] $Shell)
     $noInput = [System.Management.Automation.PSDataCollection[psobject]]::new()
     $noInput.Complete()

@@ -301,7 +301,7 @@ mod tests {
             id(ErrorKind::PolicyViolation, "TicketRequired"),
             "PimRust.PolicyViolation.TicketRequired"
         );
-        let error = Error::service(ErrorKind::AuthenticationRequired, "NotConnected", "run Connect-Pim");
+        let error = Error::service(ErrorKind::AuthenticationRequired, "NotConnected", "not connected");
         let identity = error.identity();
         assert_eq!(identity.error_id, "PimRust.AuthenticationRequired.NotConnected");
         assert_eq!(identity.category, "AuthenticationError");

@@ -39,8 +39,9 @@ pub(super) async fn sleep(context: &Context, params: SleepParams) -> Result<Valu
     let step = Duration::from_millis(params.progress_interval_ms);
     let started = Instant::now();
     tracing::info!("sleeping {} ms", params.ms);
+    // The first report is the start (0 %), however late the task got to run.
+    let mut elapsed = Duration::ZERO;
     loop {
-        let elapsed = started.elapsed();
         let percent = if total.is_zero() {
             100
         } else {
@@ -56,6 +57,7 @@ pub(super) async fn sleep(context: &Context, params: SleepParams) -> Result<Valu
             break;
         }
         tokio::time::sleep(step.min(total - elapsed)).await;
+        elapsed = started.elapsed();
     }
     Ok(json!({ "sleptMs": started.elapsed().as_millis() as u64 }))
 }
