@@ -1,7 +1,8 @@
 //! Benchmarks against the sandbox emulator with 100 ms injected latency per Graph/ARM request
 //! (`cargo xtask bench`). Not a test: it prints wall times and request counts.
 //!
-//! 1. Listing 30 eligibilities (10 directory roles, 10 groups, 10 Azure roles) with their policies.
+//! 1. Listing 30 eligibilities (10 directory roles, 10 groups, 10 Azure roles) with their policies:
+//!    cold, again in the same process, and in a fresh process with the policies cached on disk.
 //! 2. Activating 20 roles concurrently versus one at a time.
 //! 3. Waiting on 50 pending (approval-gated) requests: requests per poll interval.
 
@@ -101,6 +102,25 @@ async fn roles(api: &ApiClient) -> Vec<EligibleRole> {
         .roles
 }
 
+/// Lists with `cache`, prints wall time, requests and round trips; returns requests and roles.
+async fn listing(emulator: &RunningEmulator, api: &ApiClient, cache: &PolicyCache, label: &str) -> (usize, usize) {
+    emulator.clear_request_log();
+    let started = Instant::now();
+    let listed = list::eligible(api, cache, &ListOptions::default())
+        .await
+        .expect("listing")
+        .roles;
+    let elapsed = started.elapsed();
+    let count = requests(emulator);
+    println!(
+        "{label}: {} roles, {:.0} ms, {count} requests (~{:.1} sequential round trips)",
+        listed.len(),
+        elapsed.as_secs_f64() * 1000.0,
+        elapsed.as_secs_f64() * 1000.0 / LATENCY_MS as f64
+    );
+    (count, listed.len())
+}
+
 fn requests(emulator: &RunningEmulator) -> usize {
     emulator
         .request_log()
@@ -128,16 +148,21 @@ async fn main() {
     println!("PimRust benchmarks: {LATENCY_MS} ms injected latency per Graph/ARM request\n");
 
     let (emulator, api) = start(scenario(10, 10, 10, false)).await;
-    let started = Instant::now();
-    let listed = roles(&api).await;
-    let elapsed = started.elapsed();
-    let count = requests(&emulator);
-    println!(
-        "list 30 eligibilities with policies: {} roles, {:.0} ms, {count} requests (~{:.1} sequential round trips)",
-        listed.len(),
-        elapsed.as_secs_f64() * 1000.0,
-        elapsed.as_secs_f64() * 1000.0 / LATENCY_MS as f64
-    );
+    let state = tempfile::tempdir().expect("temporary state folder");
+    let file = state.path().join("policies.json");
+    let cold = PolicyCache::on_disk(file.clone());
+    let (count, listed) = listing(&emulator, &api, &cold, "list 30 eligibilities with policies, cold").await;
+    assert_eq!(listed, 30);
+    listing(&emulator, &api, &cold, "list again, same process (policies in memory)").await;
+    let fresh = PolicyCache::on_disk(file);
+    let warm = listing(
+        &emulator,
+        &api,
+        &fresh,
+        "list in a fresh process, policies warm on disk",
+    )
+    .await;
+    assert!(warm.0 < count, "the disk cache saves the policy reads");
 
     let (concurrent, concurrent_requests) = activation(8).await;
     let (sequential, sequential_requests) = activation(1).await;

@@ -3,10 +3,11 @@
 
 use crate::api::ApiClient;
 use crate::auth::authenticator::Authenticator;
-use crate::auth::cache::{CacheMode, CacheOptions};
+use crate::auth::cache::{CacheMode, CacheOptions, default_dir};
 use crate::error::Error;
 use crate::http::{HttpClient, RetryPolicy};
 use crate::pim::list::PolicyCache;
+use crate::pim::policy_cache::POLICY_FILE;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -17,13 +18,19 @@ pub struct Services {
 }
 
 impl Services {
+    /// Sign-ins persist as `cache` says; policies persist next to them (`policies.json`), and only
+    /// in memory when sign-ins do not persist (`disabled`: the user wants no state on disk).
     pub fn new(cache: Option<CacheOptions>) -> Result<Self, Error> {
+        let policies = match cache.as_ref().and_then(|c| c.dir.clone().or_else(default_dir)) {
+            Some(dir) => PolicyCache::on_disk(dir.join(POLICY_FILE)),
+            None => PolicyCache::default(),
+        };
         let http = HttpClient::new(RetryPolicy::default())?;
         let auth = Arc::new(Authenticator::new(http.clone(), cache));
         Ok(Self {
             api: ApiClient::new(http, auth.clone()),
             auth,
-            policies: PolicyCache::default(),
+            policies,
         })
     }
 }

@@ -15,7 +15,13 @@ pub(super) async fn connect(context: &Context, options: ConnectOptions) -> Resul
 }
 
 pub(super) async fn disconnect(context: &Context, options: DisconnectOptions) -> Result<Value, Error> {
+    let all = options.all;
     let report = context.services.auth.disconnect(options).await?;
+    if all {
+        // The policy cache is per-user state too; without the token cache (`disabled`) it is
+        // memory only, and this clears that.
+        context.services.policies.forget();
+    }
     Ok(sign_out_json(&report))
 }
 

@@ -1,9 +1,10 @@
 //! Listing across kinds: every kind concurrently (eligible and active at once), a kind that fails
-//! (no permission, no licence, no ARM sign-in) reported once while the rest lists, and each distinct
-//! policy read once per session — Graph's through `$batch`, ARM's with bounded concurrency.
+//! (no permission, no licence, no ARM sign-in) reported once while the rest lists, then the policies
+//! the cache does not hold, in one wave (see `policies`).
 
-use super::endpoints::{Urls, graph_policy_query};
-use super::model::{ActivationPolicy, EligibleRole, Kind, KindFailure, RoleStatus};
+use super::endpoints::Urls;
+use super::model::{EligibleRole, Kind, KindFailure, RoleStatus};
+use super::policies::attach_policies;
 use super::requests::{my_requests, same_role};
 use super::status::is_activation_in_progress;
 use super::{arm, graph};
@@ -11,17 +12,10 @@ use crate::api::ApiClient;
 use crate::auth::cloud::Resource;
 use crate::error::{Error, ErrorKind};
 use crate::events::Event;
-use futures::StreamExt;
-use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 
-/// Policies read this session, by policy key.
-#[derive(Default)]
-pub struct PolicyCache(Mutex<HashMap<String, ActivationPolicy>>);
-
-/// ARM policy reads in flight at once.
-const ARM_POLICY_CONCURRENCY: usize = 8;
+pub use super::policy_cache::PolicyCache;
 
 /// The activity of the listing's progress events.
 const LISTING: &str = "Listing PIM roles";
@@ -32,7 +26,7 @@ pub struct ListOptions {
     /// Kinds to list; all when empty.
     #[serde(default)]
     pub kinds: Vec<Kind>,
-    /// Re-read policies instead of using the session's cache.
+    /// Re-read policies instead of using the cache (which is then rewritten).
     #[serde(default)]
     pub refresh: bool,
 }
@@ -130,10 +124,7 @@ pub async fn eligible(api: &ApiClient, cache: &PolicyCache, options: &ListOption
         ));
     }
     events.emit(Event::progress(LISTING, "Reading activation policies", 50));
-    if options.refresh {
-        cache.0.lock().clear();
-    }
-    attach_policies(api, cache, &mut roles).await;
+    attach_policies(api, cache, &mut roles, options.refresh).await;
     roles.sort_by(|a, b| (a.kind, &a.role_name, &a.scope).cmp(&(b.kind, &b.role_name, &b.scope)));
     events.emit(Event::progress(LISTING, "Done", 100));
     Ok(Listing { roles, failures })
@@ -159,83 +150,4 @@ pub async fn active(api: &ApiClient, options: &ListOptions) -> Result<Listing, E
     }
     roles.sort_by(|a, b| (a.kind, &a.role_name, &a.scope).cmp(&(b.kind, &b.role_name, &b.scope)));
     Ok(Listing { roles, failures })
-}
-
-fn policy_key(role: &EligibleRole) -> String {
-    match role.kind {
-        Kind::AzureResource => format!(
-            "arm|{}|{}",
-            role.scope.to_ascii_lowercase(),
-            role.role_definition_id.to_ascii_lowercase()
-        ),
-        _ => format!("graph|{}", graph_policy_query(role).unwrap_or_default()),
-    }
-}
-
-async fn attach_policies(api: &ApiClient, cache: &PolicyCache, roles: &mut [EligibleRole]) {
-    let missing: BTreeSet<String> = {
-        let cached = cache.0.lock();
-        roles
-            .iter()
-            .map(policy_key)
-            .filter(|key| !cached.contains_key(key))
-            .collect()
-    };
-    let graph_queries: Vec<String> = missing
-        .iter()
-        .filter_map(|k| k.strip_prefix("graph|"))
-        .map(str::to_string)
-        .collect();
-    let arm_targets: Vec<(String, String, String)> = roles
-        .iter()
-        .filter(|r| r.kind == Kind::AzureResource && missing.contains(&policy_key(r)))
-        .map(|r| (policy_key(r), r.scope.clone(), r.role_definition_id.clone()))
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-
-    let graph_read = async {
-        if graph_queries.is_empty() {
-            return Ok(HashMap::new());
-        }
-        graph::policies(api, graph_queries).await
-    };
-    let arm_read = futures::stream::iter(arm_targets)
-        .map(|(key, scope, role)| async move { (key, arm::policy(api, &scope, &role).await) })
-        .buffer_unordered(ARM_POLICY_CONCURRENCY)
-        .collect::<Vec<_>>();
-    let (graph_results, arm_results) = tokio::join!(graph_read, arm_read);
-
-    let mut warned = BTreeSet::new();
-    let mut found: HashMap<String, ActivationPolicy> = HashMap::new();
-    let graph_results = graph_results.unwrap_or_else(|error| {
-        tracing::warn!("activation policies could not be read from Microsoft Graph: {error}");
-        HashMap::new()
-    });
-    let all = graph_results
-        .into_iter()
-        .map(|(q, r)| (format!("graph|{q}"), r))
-        .chain(arm_results);
-    for (key, result) in all {
-        match result {
-            Ok(policy) => {
-                found.insert(key, policy);
-            }
-            Err(error) => {
-                let surface = key.split('|').next().unwrap_or_default().to_string();
-                if warned.insert(surface) {
-                    tracing::warn!(
-                        "some activation policies could not be read ({error}); their requirements show as unknown"
-                    );
-                }
-            }
-        }
-    }
-    let mut cached = cache.0.lock();
-    cached.extend(found);
-    for role in roles.iter_mut() {
-        if let Some(policy) = cached.get(&policy_key(role)) {
-            role.policy = policy.clone();
-        }
-    }
 }

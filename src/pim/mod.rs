@@ -20,6 +20,8 @@ pub mod graph;
 pub mod list;
 pub mod model;
 pub mod outcome;
+pub mod policies;
+pub mod policy_cache;
 pub mod requests;
 pub mod rules;
 pub mod status;

@@ -299,6 +299,14 @@ impl Authenticator {
         self.live.with_connection(|c| Ok(c.endpoints.clone()))
     }
 
+    /// The signed-in account's tenant id, when the account is known.
+    pub fn tenant_id(&self) -> Option<String> {
+        self.live
+            .with_connection(|c| Ok(c.account.as_ref().map(|a| a.tenant_id.clone())))
+            .ok()
+            .flatten()
+    }
+
     pub fn object_id(&self) -> Result<String, Error> {
         self.live.with_connection(|c| {
             c.account

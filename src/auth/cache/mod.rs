@@ -25,7 +25,7 @@ mod types;
 
 pub use crypto::{MAGIC_ENCRYPTED, MAGIC_PLAINTEXT};
 pub use error::CacheError;
-pub use file::{BLOB_FILE, LOCK_FILE, default_dir};
+pub use file::{BLOB_FILE, LOCK_FILE, default_dir, ensure_private_dir, write_atomic};
 pub use key_store::{
     KEY_USER, KEYUTILS, KeyStore, KeyStoreProbe, MACOS_KEYCHAIN, MEMORY, MemoryKeyStore, OsKeyStore, PROBE_USER,
     SECRET_SERVICE, WINDOWS_CREDENTIAL_MANAGER,
