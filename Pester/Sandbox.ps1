@@ -1,6 +1,8 @@
 # Starts the sandbox emulator (PIMRUST_EMULATOR, built by `cargo xtask test`) for a test file, and
 # signs the module in against it with tokens minted by the emulator's control plane.
 
+. (Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'tools', 'EmulatorProcess.ps1')
+
 function Start-PimSandbox {
     [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Test fixture: starts and stops the emulator process that the test owns.')]
     param([string] $Scenario = 'demo')
@@ -8,16 +10,7 @@ function Start-PimSandbox {
     if (-not $exe -or -not (Test-Path $exe)) {
         throw 'PIMRUST_EMULATOR must name the pimrust-emulator binary; run `cargo xtask test`.'
     }
-    $start = [System.Diagnostics.ProcessStartInfo]::new($exe, @('--scenario', $Scenario, '--port', '0'))
-    $start.RedirectStandardOutput = $true
-    $start.UseShellExecute = $false
-    $process = [System.Diagnostics.Process]::Start($start)
-    $url = $process.StandardOutput.ReadLine()
-    if ($url -notmatch '^http://127\.0\.0\.1:\d+') {
-        $process.Kill()
-        throw "The emulator did not print its URL (got '$url')."
-    }
-    [pscustomobject]@{ Url = $url.Trim(); Process = $process }
+    Start-PimEmulatorProcess -Emulator $exe -Scenario $Scenario
 }
 
 function Stop-PimSandbox {

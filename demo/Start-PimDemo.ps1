@@ -21,12 +21,10 @@ function Write-Narration {
 
 Import-Module -Name (Join-Path -Path $ModuleRoot -ChildPath 'PimRust.psd1') -Force
 $scenario = Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'emulator', 'scenarios', 'demo.json'
-$start = [System.Diagnostics.ProcessStartInfo]::new($Emulator, @('--scenario', $scenario, '--port', '0'))
-$start.RedirectStandardOutput = $true
-$start.UseShellExecute = $false
-$sandbox = [System.Diagnostics.Process]::Start($start)
+. (Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'tools', 'EmulatorProcess.ps1')
+$sandbox = Start-PimEmulatorProcess -Emulator $Emulator -Scenario $scenario
 try {
-    $url = $sandbox.StandardOutput.ReadLine()
+    $url = $sandbox.Url
     Write-Narration -Text "Sandbox tenant (Contoso) at $url - the device code below is approved automatically after 3 s."
 
     Connect-Pim -SandboxUrl $url -UseDeviceCode | Format-List
@@ -41,5 +39,5 @@ try {
     Get-PimActiveRole | Format-Table
 }
 finally {
-    if (-not $sandbox.HasExited) { $sandbox.Kill() }
+    if (-not $sandbox.Process.HasExited) { $sandbox.Process.Kill() }
 }

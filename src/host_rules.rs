@@ -122,7 +122,7 @@ mod tests {
         for expected in [
             "public const int MinThrottleLimit = 1;",
             "public const int MaxThrottleLimit = 32;",
-            "public const int DefaultThrottleLimit = 8;",
+            "public const int DefaultThrottleLimit = 20;",
             r#"public const string DefaultDuration = "PT1H (or the policy maximum if shorter)";"#,
             r#"PendingStatuses = { "PendingApproval", "PendingProvisioning", "Scheduled" };"#,
             r#"OpenWaitStatuses = { "PendingApproval", "Provisioning", "Scheduled" };"#,

@@ -1,10 +1,13 @@
 //! Policy reads of a listing against the sandbox: one concurrent wave when cold, none from a fresh
 //! cache on disk (a new process), rereads after the TTL or with `refresh`, a corrupt file ignored and
-//! rewritten, the file private and free of tokens, and deleted by signing out of everything.
+//! rewritten, the file private and free of tokens, and deleted by signing out of everything; and a
+//! host that lists without policies has only the chosen roles' policies read when it activates.
 
 mod support;
 
 use pimrust_core::api::ApiClient;
+use pimrust_core::pim::activate::{self, ActivateParams};
+use pimrust_core::pim::outcome::OutcomeStatus;
 use pimrust_core::pim::list::{self, ListOptions, Listing, PolicyCache};
 use pimrust_core::pim::policy_cache::{POLICY_FILE, POLICY_TTL};
 use pimrust_emulator::{FaultRule, LogEntry, RunningEmulator};
@@ -208,4 +211,54 @@ async fn the_client_keeps_policies_next_to_the_token_cache_and_sign_out_of_every
     })
     .await
     .unwrap();
+}
+
+#[tokio::test]
+async fn roles_listed_without_policies_have_only_theirs_read_when_activated() {
+    let emulator = sandbox().await;
+    let api = signed_in(&emulator).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, _) = cache_in(dir.path());
+    emulator.clear_request_log();
+    let options = ListOptions {
+        skip_policies: true,
+        ..Default::default()
+    };
+    let listed = list::eligible(&api, &cache, &options).await.unwrap();
+    assert!(policy_reads(&emulator).is_empty(), "a listing without policies reads none");
+    assert!(listed.roles.iter().all(|r| r.policy == Default::default()));
+
+    emulator.clear_request_log();
+    let targets = pick(&listed.roles, &["Privileged Role Administrator", "Contributor"]);
+    let mut params = ActivateParams::new(targets, Some("INC-7 by name"));
+    params.duration = Some("Max".into());
+    params.read_policies = true;
+    let outcomes = activate::activate(&api, &cache, params).await.unwrap();
+    let reads = policy_reads(&emulator);
+    let arm: Vec<&LogEntry> = reads.iter().filter(|e| e.path.starts_with("/arm/")).collect();
+    assert_eq!(arm.len(), 1, "the chosen Azure role's policy only: {arm:?}");
+    assert!(arm[0].path.starts_with("/arm/subscriptions/dfa2a084-766f-4003-8ae1-c4aeb893a99f/providers"));
+    assert_eq!(reads.len(), 2, "and one Graph read for the directory role: {reads:?}");
+    let by_name = |name: &str| outcomes.iter().find(|o| o.role_name == name).unwrap();
+    let ticketed = by_name("Privileged Role Administrator");
+    assert_eq!(ticketed.status, OutcomeStatus::Failed, "its policy asks for a ticket");
+    assert_eq!(ticketed.error.as_ref().unwrap().code, "TicketRequired");
+    let contributor = by_name("Contributor");
+    assert_eq!(contributor.status, OutcomeStatus::Activated);
+    assert_eq!(contributor.duration.as_deref(), Some("PT8H"), "Max is its policy's maximum");
+    assert!(contributor.warnings.is_empty(), "{:?}", contributor.warnings);
+
+    emulator.clear_request_log();
+    let (fresh, _) = cache_in(dir.path());
+    let again = list::eligible(&api, &fresh, &ListOptions::default()).await.unwrap();
+    let arm_reads = policy_reads(&emulator)
+        .into_iter()
+        .filter(|e| e.path.starts_with("/arm/"))
+        .count();
+    let arm_roles = again
+        .roles
+        .iter()
+        .filter(|r| r.kind == pimrust_core::pim::model::Kind::AzureResource)
+        .count();
+    assert_eq!(arm_reads, arm_roles - 1, "the next full listing reads all but the cached one");
 }

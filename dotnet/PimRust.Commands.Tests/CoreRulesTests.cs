@@ -16,8 +16,8 @@ public class CoreRulesTests
         PropertyInfo property = typeof(RoleBatchCommand).GetProperty(nameof(RoleBatchCommand.ThrottleLimit))!;
         ValidateRangeAttribute range = Assert.Single(property.GetCustomAttributes<ValidateRangeAttribute>());
         Assert.Equal((1, 32), ((int)range.MinRange, (int)range.MaxRange));
-        Assert.Equal(8, new InvokePimActivationCommand().ThrottleLimit);
-        Assert.Equal(8, new InvokePimDeactivationCommand().ThrottleLimit);
+        Assert.Equal(20, new InvokePimActivationCommand().ThrottleLimit);
+        Assert.Equal(20, new InvokePimDeactivationCommand().ThrottleLimit);
     }
 
     [Theory]
@@ -36,7 +36,7 @@ public class CoreRulesTests
     [Fact]
     public void The_confirmation_names_the_default_duration_rule()
     {
-        var options = new ActivationOptions(null, null, null, Duration: null, StartAt: null, ValidateOnly: false, ThrottleLimit: 8, Deactivate: false);
+        var options = new ActivationOptions(null, null, null, Duration: null, StartAt: null, ValidateOnly: false, ThrottleLimit: 8, Deactivate: false, ReadPolicies: false);
         Assert.Equal("Activate for PT1H (or the policy maximum if shorter) from now", options.Action);
     }
 

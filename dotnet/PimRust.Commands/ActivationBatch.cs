@@ -5,10 +5,13 @@ using System.Text.Json;
 
 namespace PimRust.Commands;
 
-/// <summary>What the user asked for besides the roles.</summary>
+/// <summary>
+/// What the user asked for besides the roles; <c>ReadPolicies</c>: the roles were listed without their policies, so
+/// the core reads them first.
+/// </summary>
 internal sealed record ActivationOptions(
     string? Justification, string? TicketNumber, string? TicketSystem, string? Duration, DateTime? StartAt,
-    bool ValidateOnly, int ThrottleLimit, bool Deactivate)
+    bool ValidateOnly, int ThrottleLimit, bool Deactivate, bool ReadPolicies)
 {
     /// <summary>The -WhatIf/-Confirm action text.</summary>
     public string Action
@@ -85,6 +88,10 @@ internal static class ActivationBatch
             writer.WriteBoolean("validateOnly", options.ValidateOnly);
             writer.WriteBoolean("deactivate", options.Deactivate);
             writer.WriteNumber("throttleLimit", options.ThrottleLimit);
+            if (options.ReadPolicies)
+            {
+                writer.WriteBoolean("readPolicies", true);
+            }
             writer.WriteBoolean("interactive", cmdlet.Interactive);
         });
         string activity = options.Deactivate ? "Deactivating PIM roles" : "Activating PIM roles";

@@ -10,7 +10,7 @@ internal static class CoreRules
     /// <summary>-ThrottleLimit: the most requests in flight at once.</summary>
     public const int MinThrottleLimit = 1;
     public const int MaxThrottleLimit = 32;
-    public const int DefaultThrottleLimit = 8;
+    public const int DefaultThrottleLimit = 20;
 
     /// <summary>What an activation without -Duration asks for.</summary>
     public const string DefaultDuration = "PT1H (or the policy maximum if shorter)";

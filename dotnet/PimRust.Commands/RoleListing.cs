@@ -11,15 +11,20 @@ namespace PimRust.Commands;
 /// </summary>
 internal static class RoleListing
 {
-    public static List<EligibleRole> Eligible(PimCmdlet cmdlet, IReadOnlyCollection<string> kinds, bool refresh) =>
-        List(cmdlet, "pim.listEligible", kinds, refresh, "Listing PIM roles",
+    /// <summary>
+    /// My eligibilities; <paramref name="withPolicies"/> false leaves their policies out, for a command that has the
+    /// core read only the chosen roles' policies when it activates them.
+    /// </summary>
+    public static List<EligibleRole> Eligible(PimCmdlet cmdlet, IReadOnlyCollection<string> kinds, bool refresh, bool withPolicies = true) =>
+        List(cmdlet, "pim.listEligible", kinds, refresh, withPolicies, "Listing PIM roles",
             (role, source, tenant) => new EligibleRole(role, source, tenant));
 
     public static List<ActiveRole> Active(PimCmdlet cmdlet, IReadOnlyCollection<string> kinds) =>
-        List(cmdlet, "pim.listActive", kinds, null, "Listing active PIM roles",
+        List(cmdlet, "pim.listActive", kinds, null, true, "Listing active PIM roles",
             (role, source, tenant) => new ActiveRole(role, source, tenant));
 
-    private static List<T> List<T>(PimCmdlet cmdlet, string method, IReadOnlyCollection<string> kinds, bool? refresh, string activity,
+    private static List<T> List<T>(PimCmdlet cmdlet, string method, IReadOnlyCollection<string> kinds, bool? refresh, bool withPolicies,
+        string activity,
         Func<CoreRole, JsonElement, string?, T> create) where T : PimRole
     {
         cmdlet.EnsureConnected();
@@ -28,6 +33,10 @@ internal static class RoleListing
             if (refresh is { } value)
             {
                 writer.WriteBoolean("refresh", value);
+            }
+            if (!withPolicies)
+            {
+                writer.WriteBoolean("skipPolicies", true);
             }
             if (kinds.Count > 0)
             {

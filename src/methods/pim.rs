@@ -25,7 +25,7 @@ pub(super) async fn list_active(context: &Context, options: ListOptions) -> Resu
 
 pub(super) async fn activate(context: &Context, params: ActivateParams) -> Result<Value, Error> {
     let api = context.api().await?;
-    to_json(activate::activate(&api, params).await?)
+    to_json(activate::activate(&api, &context.services.policies, params).await?)
 }
 
 pub(super) async fn wait(context: &Context, params: WaitParams) -> Result<Value, Error> {

@@ -10,6 +10,8 @@ use super::duration;
 use super::endpoints::Urls;
 use super::model::{Answer, RoleStatus};
 use super::outcome::{self, ActivationOutcome, Refusal};
+use super::policies::attach_policies;
+use super::policy_cache::PolicyCache;
 use super::requests::{self, RequestOptions, RequestRef};
 use crate::api::ApiClient;
 use crate::auth::claims;
@@ -38,12 +40,19 @@ pub struct ActivateParams {
     #[serde(default)]
     pub deactivate: bool,
     pub throttle_limit: Option<usize>,
+    /// Read the roles' policies (through the policy cache) before pre-flight: the roles were listed
+    /// without them (`ListOptions::skip_policies`), so only the chosen ones are read.
+    #[serde(default)]
+    pub read_policies: bool,
 }
 
 /// Without a duration: this, or the policy maximum if shorter.
 pub const DEFAULT_DURATION: Duration = Duration::from_secs(3600);
 const MIN_DURATION: Duration = Duration::from_secs(300);
-pub const DEFAULT_THROTTLE: usize = 8;
+/// Requests in flight at once unless the caller says otherwise: a typical batch (up to 20 roles) goes
+/// out in one wave, as the policy reads do (`policies::ARM_POLICY_CONCURRENCY`), well inside ARM's
+/// write bucket (pim-api.md §6.5); 429s are retried after `Retry-After` either way.
+pub const DEFAULT_THROTTLE: usize = 20;
 pub const THROTTLE_RANGE: std::ops::RangeInclusive<usize> = 1..=32;
 
 /// A role that passed pre-flight, with what will be requested.
@@ -55,7 +64,11 @@ struct Plan {
     warnings: Vec<String>,
 }
 
-pub async fn activate(api: &ApiClient, params: ActivateParams) -> Result<Vec<ActivationOutcome>, Error> {
+pub async fn activate(
+    api: &ApiClient,
+    policies: &PolicyCache,
+    mut params: ActivateParams,
+) -> Result<Vec<ActivationOutcome>, Error> {
     let limit = params.throttle_limit.unwrap_or(DEFAULT_THROTTLE);
     if !THROTTLE_RANGE.contains(&limit) {
         let (min, max) = (THROTTLE_RANGE.start(), THROTTLE_RANGE.end());
@@ -74,6 +87,9 @@ pub async fn activate(api: &ApiClient, params: ActivateParams) -> Result<Vec<Act
         Some(text) => Requested::Exactly(duration::parse(text)?),
     };
 
+    if params.read_policies && !params.deactivate {
+        attach_policies(api, policies, &mut params.roles, false).await;
+    }
     let mut outcomes: Vec<Option<ActivationOutcome>> = vec![None; params.roles.len()];
     let mut first_by_key: HashMap<String, usize> = HashMap::new();
     let mut plans = Vec::new();
@@ -332,6 +348,7 @@ impl ActivateParams {
             validate_only: false,
             deactivate: false,
             throttle_limit: None,
+            read_policies: false,
         }
     }
 }

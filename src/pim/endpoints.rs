@@ -1,7 +1,7 @@
 //! Every Graph and ARM URL PIM calls, built from the session's service roots (pim-api.md §2–5): one
 //! table of paths per kind, one place that knows the ARM api-version.
 
-use super::model::{EligibleRole, Kind};
+use super::model::{Kind, PolicySubject};
 use crate::api::ApiClient;
 use crate::error::Error;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
@@ -153,7 +153,7 @@ impl Urls {
 }
 
 /// The Graph policy-assignment query (relative to `v1.0`) for a role or a group's member/owner access.
-pub fn graph_policy_query(role: &EligibleRole) -> Option<String> {
+pub fn graph_policy_query(role: &PolicySubject) -> Option<String> {
     let filter = match role.kind {
         Kind::DirectoryRole => format!(
             "scopeId eq '/' and scopeType eq 'DirectoryRole' and roleDefinitionId eq '{}'",
@@ -161,8 +161,8 @@ pub fn graph_policy_query(role: &EligibleRole) -> Option<String> {
         ),
         Kind::Group => format!(
             "scopeId eq '{}' and scopeType eq 'Group' and roleDefinitionId eq '{}'",
-            role.group_id.as_deref()?,
-            role.access_id.as_deref()?
+            role.group_id?,
+            role.access_id?
         ),
         Kind::AzureResource => return None,
     };

@@ -29,6 +29,10 @@ pub struct ListOptions {
     /// Re-read policies instead of using the cache (which is then rewritten).
     #[serde(default)]
     pub refresh: bool,
+    /// Leave out the policies: for a host that picks roles from the listing and has only the chosen
+    /// ones' policies read when it activates them (`ActivateParams::read_policies`).
+    #[serde(default)]
+    pub skip_policies: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -123,8 +127,10 @@ pub async fn eligible(api: &ApiClient, cache: &PolicyCache, options: &ListOption
             first.message.clone(),
         ));
     }
-    events.emit(Event::progress(LISTING, "Reading activation policies", 50));
-    attach_policies(api, cache, &mut roles, options.refresh).await;
+    if !options.skip_policies {
+        events.emit(Event::progress(LISTING, "Reading activation policies", 50));
+        attach_policies(api, cache, &mut roles, options.refresh).await;
+    }
     roles.sort_by(|a, b| (a.kind, &a.role_name, &a.scope).cmp(&(b.kind, &b.role_name, &b.scope)));
     events.emit(Event::progress(LISTING, "Done", 100));
     Ok(Listing { roles, failures })

@@ -96,6 +96,54 @@ impl EligibleRole {
     }
 }
 
+/// What names a role's activation policy: the kind, and the ids its policy is read by.
+pub struct PolicySubject<'a> {
+    pub kind: Kind,
+    pub scope: &'a str,
+    pub role_definition_id: &'a str,
+    pub group_id: Option<&'a str>,
+    pub access_id: Option<&'a str>,
+}
+
+/// A role whose activation policy can be looked up and filled in: a listed eligibility, or an
+/// activation target named without one.
+pub trait PolicyHolder {
+    fn policy_subject(&self) -> PolicySubject<'_>;
+    fn set_policy(&mut self, policy: ActivationPolicy);
+}
+
+impl PolicyHolder for EligibleRole {
+    fn policy_subject(&self) -> PolicySubject<'_> {
+        PolicySubject {
+            kind: self.kind,
+            scope: &self.scope,
+            role_definition_id: &self.role_definition_id,
+            group_id: self.group_id.as_deref(),
+            access_id: self.access_id.as_deref(),
+        }
+    }
+
+    fn set_policy(&mut self, policy: ActivationPolicy) {
+        self.policy = policy;
+    }
+}
+
+impl PolicyHolder for ActivationTarget {
+    fn policy_subject(&self) -> PolicySubject<'_> {
+        PolicySubject {
+            kind: self.kind,
+            scope: &self.scope,
+            role_definition_id: &self.role_definition_id,
+            group_id: self.group_id.as_deref(),
+            access_id: self.access_id.as_deref(),
+        }
+    }
+
+    fn set_policy(&mut self, policy: ActivationPolicy) {
+        self.policy = policy;
+    }
+}
+
 /// What names the role of one listed instance, as its surface reads it.
 pub struct InstanceNames {
     pub role_name: String,

@@ -8,7 +8,7 @@
 //! would show the wrong requirements wherever a resource group has its own policy.
 
 use super::endpoints::graph_policy_query;
-use super::model::{ActivationPolicy, EligibleRole, Kind};
+use super::model::{ActivationPolicy, Kind, PolicyHolder, PolicySubject};
 use super::policy_cache::PolicyCache;
 use super::{arm, graph};
 use crate::api::ApiClient;
@@ -31,7 +31,7 @@ enum Read {
 }
 
 /// The cache key of `role`'s policy (service root + tenant + what the read asks for), and the read.
-fn policy_read(role: &EligibleRole, roots: &(String, String), tenant: &str) -> (String, Read) {
+fn policy_read(role: &PolicySubject, roots: &(String, String), tenant: &str) -> (String, Read) {
     match role.kind {
         Kind::AzureResource => (
             format!(
@@ -40,7 +40,7 @@ fn policy_read(role: &EligibleRole, roots: &(String, String), tenant: &str) -> (
                 role.scope.to_ascii_lowercase(),
                 role.role_definition_id.to_ascii_lowercase()
             ),
-            Read::Arm(role.scope.clone(), role.role_definition_id.clone()),
+            Read::Arm(role.scope.to_string(), role.role_definition_id.to_string()),
         ),
         _ => {
             let query = graph_policy_query(role).unwrap_or_default();
@@ -51,7 +51,7 @@ fn policy_read(role: &EligibleRole, roots: &(String, String), tenant: &str) -> (
 
 /// Fills in each role's policy: from the cache, else read (all missing ones at once) and cached.
 /// `refresh` rereads everything and rewrites the cache.
-pub async fn attach_policies(api: &ApiClient, cache: &PolicyCache, roles: &mut [EligibleRole], refresh: bool) {
+pub async fn attach_policies(api: &ApiClient, cache: &PolicyCache, roles: &mut [impl PolicyHolder], refresh: bool) {
     let Ok(endpoints) = api.auth().endpoints() else {
         return;
     };
@@ -60,7 +60,10 @@ pub async fn attach_policies(api: &ApiClient, cache: &PolicyCache, roles: &mut [
         endpoints.arm.as_str().trim_end_matches('/').to_string(),
     );
     let tenant = api.auth().tenant_id().unwrap_or_default().to_ascii_lowercase();
-    let wanted: BTreeMap<String, Read> = roles.iter().map(|r| policy_read(r, &roots, &tenant)).collect();
+    let wanted: BTreeMap<String, Read> = roles
+        .iter()
+        .map(|r| policy_read(&r.policy_subject(), &roots, &tenant))
+        .collect();
     let keys: Vec<String> = wanted.keys().cloned().collect();
     let (mut known, rewrite) = if refresh {
         (HashMap::new(), false)
@@ -72,8 +75,8 @@ pub async fn attach_policies(api: &ApiClient, cache: &PolicyCache, roles: &mut [
     known.extend(read.iter().map(|(k, p)| (k.clone(), p.clone())));
     cache.store(read, rewrite || refresh).await;
     for role in roles.iter_mut() {
-        if let Some(policy) = known.get(&policy_read(role, &roots, &tenant).0) {
-            role.policy = policy.clone();
+        if let Some(policy) = known.get(&policy_read(&role.policy_subject(), &roots, &tenant).0) {
+            role.set_policy(policy.clone());
         }
     }
 }

@@ -121,7 +121,7 @@ pub fn pick(roles: &[EligibleRole], names: &[&str]) -> Vec<ActivationTarget> {
 }
 
 pub async fn run(api: &ApiClient, params: ActivateParams) -> Vec<ActivationOutcome> {
-    activate::activate(api, params).await.unwrap()
+    activate::activate(api, &PolicyCache::default(), params).await.unwrap()
 }
 
 /// What to wait for, for an outcome that has a request id.

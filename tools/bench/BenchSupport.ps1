@@ -1,27 +1,14 @@
 # Shared by tools/bench/Invoke-PimBench.ps1 (dot-sourced): the sandbox emulator and its control plane,
 # one timed child pwsh, alternating pairs with medians, and the figures of the report.
 
+. (Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'EmulatorProcess.ps1')
+
 function Get-BenchMedian {
     param([Parameter(Mandatory)] [AllowEmptyCollection()] [double[]] $Value)
     if ($Value.Count -eq 0) { return [double]::NaN }
     $sorted = @($Value | Sort-Object)
     $middle = [math]::Floor($sorted.Count / 2)
     if ($sorted.Count % 2) { $sorted[$middle] } else { ($sorted[$middle - 1] + $sorted[$middle]) / 2 }
-}
-
-function Start-BenchEmulator {
-    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Starts the emulator process that the benchmark owns and stops.')]
-    param([Parameter(Mandatory)] [string] $Emulator, [Parameter(Mandatory)] [string] $Scenario)
-    $start = [System.Diagnostics.ProcessStartInfo]::new($Emulator, @('--scenario', $Scenario, '--port', '0'))
-    $start.RedirectStandardOutput = $true
-    $start.UseShellExecute = $false
-    $process = [System.Diagnostics.Process]::Start($start)
-    $url = $process.StandardOutput.ReadLine()
-    if ($url -notmatch '^http://127\.0\.0\.1:\d+') {
-        $process.Kill()
-        throw "The emulator did not print its URL (got '$url')."
-    }
-    [pscustomobject]@{ Url = $url.Trim(); Process = $process }
 }
 
 function Invoke-BenchControl {

@@ -72,7 +72,7 @@ foreach ($variable in 'PIMRUST_TOKEN_CACHE_DIR', 'PIMRUST_SANDBOX_URL', 'PIMRUST
 }
 $env:PIMRUST_TOKEN_CACHE_DIR = $cacheDir
 
-$sandbox = Start-BenchEmulator -Emulator $Emulator -Scenario $scenario
+$sandbox = Start-PimEmulatorProcess -Emulator $Emulator -Scenario $scenario
 try {
     $url = $sandbox.Url
     if ($LatencyMs -gt 0) {

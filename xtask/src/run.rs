@@ -93,8 +93,9 @@ pub fn cargo(args: &[&str]) -> Command {
     command
 }
 
+/// Every test binary runs even when an earlier one fails, so one failure does not hide the others.
 pub fn cargo_tests(profile: Profile, tally: &mut Tally) -> Result<(), String> {
-    let mut args = vec!["test", "--workspace", "--locked"];
+    let mut args = vec!["test", "--workspace", "--locked", "--no-fail-fast"];
     if profile == Profile::Release {
         args.push("--release");
     }

@@ -41,12 +41,16 @@ public sealed class InvokePimActivationCommand : RoleBatchCommand
 
     private protected override string What => "eligible";
 
+    /// <summary>Roles chosen by name are listed without policies: the core reads only the chosen ones' policies.</summary>
+    private bool ByName => ParameterSetName == NameSet;
+
     private protected override IReadOnlyList<PimRole> List(IReadOnlyCollection<string> kinds) =>
-        RoleListing.Eligible(this, kinds, refresh: false);
+        RoleListing.Eligible(this, kinds, refresh: false, withPolicies: !ByName);
 
     private protected override ActivationOptions Options() =>
         new(Justification, TicketNumber, TicketSystem, Duration,
-            MyInvocation.BoundParameters.ContainsKey(nameof(StartAt)) ? StartAt : null, Validate, ThrottleLimit, Deactivate: false);
+            MyInvocation.BoundParameters.ContainsKey(nameof(StartAt)) ? StartAt : null, Validate, ThrottleLimit, Deactivate: false,
+            ReadPolicies: ByName);
 
     private protected override void Output(List<ActivationRequest> requests)
     {

@@ -14,5 +14,6 @@ public sealed class InvokePimDeactivationCommand : RoleBatchCommand
     private protected override IReadOnlyList<PimRole> List(IReadOnlyCollection<string> kinds) => RoleListing.Active(this, kinds);
 
     private protected override ActivationOptions Options() =>
-        new(Justification, null, null, null, null, ValidateOnly: false, ThrottleLimit, Deactivate: true);
+        new(Justification, null, null, null, null, ValidateOnly: false, ThrottleLimit, Deactivate: true,
+            ReadPolicies: false);
 }
