@@ -70,7 +70,16 @@ pub fn to_hyper(resp: Resp, delivery: Delivery) -> Response<OutBody> {
         builder = builder.header(http::header::CONTENT_LENGTH, resp.body.len());
         let half = resp.body.slice(..resp.body.len() / 2);
         // A stream has no exact size, so hyper keeps the declared length and fails short of it.
-        let stream = futures::stream::iter([Ok::<_, Infallible>(Frame::data(half))]);
+        // The pause before the end lets hyper flush what it has, so the half does arrive.
+        let stream = futures::stream::unfold(Some(half), |half| async move {
+            match half {
+                Some(half) => Some((Ok::<_, Infallible>(Frame::data(half)), None)),
+                None => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    None
+                }
+            }
+        });
         BodyExt::boxed(StreamBody::new(stream))
     } else if slow_body_ms > 0 && !resp.body.is_empty() {
         let chunks: Vec<Bytes> = {
