@@ -26,6 +26,8 @@ pub struct BatchFigures {
     /// The longest wait beyond its `Retry-After`, and that wait: (observed ms, asked ms).
     pub max_retry_over_ms: i64,
     pub max_retry_wait: (i64, i64),
+    /// The longest wait for a `Retry-After`: (observed ms, asked ms).
+    pub longest_retry_wait: (i64, i64),
     pub violations: Vec<String>,
 }
 
@@ -53,6 +55,9 @@ impl BatchFigures {
         self.max_sends_per_role = self.max_sends_per_role.max(batch.max_sends_per_role);
         self.max_calls_per_batch = self.max_calls_per_batch.max(batch.calls);
         self.retry_after_waits += batch.retry_after_waits;
+        if batch.longest_retry_wait.0 > self.longest_retry_wait.0 {
+            self.longest_retry_wait = batch.longest_retry_wait;
+        }
         if batch.max_retry_over_ms > self.max_retry_over_ms {
             self.max_retry_over_ms = batch.max_retry_over_ms;
             self.max_retry_wait = batch.max_retry_wait;
@@ -84,8 +89,14 @@ impl BatchFigures {
         );
         println!("  found already active   {}", self.found_active);
         println!(
-            "  Retry-After waits      {}; max observed {} ms for {} ms asked (max {} ms over)",
-            self.retry_after_waits, self.max_retry_wait.0, self.max_retry_wait.1, self.max_retry_over_ms
+            "  Retry-After waits      {}; longest {} ms for {} ms asked; most over: {} ms for {} ms asked (+{} ms, allowed +{} ms)",
+            self.retry_after_waits,
+            self.longest_retry_wait.0,
+            self.longest_retry_wait.1,
+            self.max_retry_wait.0,
+            self.max_retry_wait.1,
+            self.max_retry_over_ms,
+            crate::invariants::RETRY_AFTER_SLACK_MS
         );
         println!(
             "  retries bounded        max {} sends of one role, max {} calls in one batch",

@@ -187,6 +187,9 @@ fn check_retry_after(log: &[LogEntry], figures: &mut BatchFigures) {
         let asked = (not_before - answered).num_milliseconds().max(0);
         let over = waited - asked;
         figures.retry_after_waits += 1;
+        if waited > figures.longest_retry_wait.0 {
+            figures.longest_retry_wait = (waited, asked);
+        }
         if over > figures.max_retry_over_ms {
             figures.max_retry_over_ms = over;
             figures.max_retry_wait = (waited, asked);
