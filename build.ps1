@@ -9,12 +9,13 @@ Builds and tests PimRust. Tasks run in Rust (cargo xtask) so they behave the sam
 ./build.ps1 Test      # everything Build does, then all test suites (cargo, xunit, Pester)
 ./build.ps1 Demo      # the main job against the built-in sandbox tenant
 ./build.ps1 Bench     # benchmarks with injected latency (8 to 10 minutes; -Quick: one pair per measure)
+./build.ps1 Reliability  # the reliability suite at full size with its figures, the C ABI under valgrind
 ./build.ps1 Clean
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Reliability', 'Clean')]
     [string] $Task = 'Build',
 
     # Build the native library without optimisations (faster to compile).

@@ -152,21 +152,10 @@ impl ApiClient {
         let resource = token.resource;
         let response = self
             .http
-            .send(idempotency, || build(token))
+            .send_and_read(idempotency, || build(token))
             .await
             .map_err(|error| unavailable(resource, error))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| {
-            unavailable(
-                resource,
-                Error::service(
-                    ErrorKind::Network,
-                    "NetworkError",
-                    format!("reading the answer failed: {e}"),
-                ),
-            )
-        })?;
+        let crate::http::ReadResponse { status, headers, body } = response;
         Ok(ApiResponse { status, headers, body })
     }
 }
@@ -183,14 +172,27 @@ fn unavailable(resource: Resource, error: Error) -> Error {
 }
 
 impl ApiResponse {
+    /// What a body without the services' error envelope says, for a message: an HTML page (a
+    /// gateway's or proxy's error page) is named as such rather than quoted.
+    fn body_summary(&self) -> String {
+        let html = self
+            .headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().contains("html"))
+            || self.body.trim_ascii_start().starts_with(b"<");
+        if html {
+            "the answer was an HTML page, not JSON (an error page of a gateway or proxy)".into()
+        } else {
+            String::from_utf8_lossy(&self.body).chars().take(300).collect()
+        }
+    }
+
     /// The error this (non-success) response means, with the service's code and message.
     pub fn into_error(&self, resource: Resource) -> Error {
-        let (code, message) = self.error_code_and_message().unwrap_or_else(|| {
-            (
-                format!("Http{}", self.status.as_u16()),
-                String::from_utf8_lossy(&self.body).chars().take(300).collect(),
-            )
-        });
+        let (code, message) = self
+            .error_code_and_message()
+            .unwrap_or_else(|| (format!("Http{}", self.status.as_u16()), self.body_summary()));
         let kind = match self.status.as_u16() {
             401 => ErrorKind::AuthenticationRequired,
             403 => ErrorKind::Forbidden,

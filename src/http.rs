@@ -2,6 +2,7 @@
 //! `Retry-After`. What is retried depends on whether the request may be repeated safely: a 429/503 or
 //! a failed connect never reached the service's logic and is always retried; a 5xx or a broken
 //! connection after sending is retried only for idempotent requests (a write may have happened).
+//! An answer whose body breaks off counts as a connection broken after sending.
 //! Each completed attempt is logged at debug level (method, URL without query values, status,
 //! attempt, elapsed time), each retry decision at info level with its delay.
 
@@ -40,6 +41,17 @@ impl Default for RetryPolicy {
     }
 }
 
+/// One attempt's limit: connecting, sending and reading the whole answer.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(100);
+
+/// A response with its body read.
+#[derive(Debug)]
+pub struct ReadResponse {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: bytes::Bytes,
+}
+
 #[derive(Clone)]
 pub struct HttpClient {
     inner: reqwest::Client,
@@ -48,12 +60,17 @@ pub struct HttpClient {
 
 impl HttpClient {
     pub fn new(retry: RetryPolicy) -> Result<Self, Error> {
+        Self::with_timeout(retry, REQUEST_TIMEOUT)
+    }
+
+    /// A client whose attempts each give up after `timeout` (tests use a short one).
+    pub fn with_timeout(retry: RetryPolicy, timeout: Duration) -> Result<Self, Error> {
         let inner = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .use_rustls_tls()
             .user_agent(concat!("PimRust/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(15))
-            .timeout(Duration::from_secs(100))
+            .connect_timeout(Duration::from_secs(15).min(timeout))
+            .timeout(timeout)
             .build()
             .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self { inner, retry })
@@ -66,6 +83,36 @@ impl HttpClient {
     /// Sends the request built by `build` (called once per attempt), retrying as described above.
     /// Returns the last response whatever its status; only transport failures become errors.
     pub async fn send(&self, idempotency: Idempotency, build: impl Fn() -> RequestBuilder) -> Result<Response, Error> {
+        self.send_then(idempotency, build, |response| async move { Ok(response) })
+            .await
+    }
+
+    /// Like [`send`](Self::send), with the body read as part of the attempt: an answer cut short is a
+    /// failed connection after sending, retried under the same rule (only when idempotent).
+    pub async fn send_and_read(
+        &self,
+        idempotency: Idempotency,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<ReadResponse, Error> {
+        self.send_then(idempotency, build, |response| async move {
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = response.bytes().await?;
+            Ok(ReadResponse { status, headers, body })
+        })
+        .await
+    }
+
+    /// The retry loop; `finish` completes an attempt whose status is final (e.g. reads its body).
+    async fn send_then<T, F>(
+        &self,
+        idempotency: Idempotency,
+        build: impl Fn() -> RequestBuilder,
+        finish: impl Fn(Response) -> F,
+    ) -> Result<T, Error>
+    where
+        F: Future<Output = Result<T, reqwest::Error>>,
+    {
         let max = self.retry.max_attempts;
         let mut attempt = 0;
         loop {
@@ -77,11 +124,11 @@ impl HttpClient {
             let url = url_for_log(request.url());
             let started = Instant::now();
             let outcome = self.inner.execute(request).await;
-            let elapsed_ms = started.elapsed().as_millis() as u64;
             let last = attempt >= max;
-            match outcome {
+            let failure = match outcome {
                 Ok(response) => {
                     let status = response.status();
+                    let elapsed_ms = started.elapsed().as_millis() as u64;
                     tracing::debug!(
                         %method, %url, status = status.as_u16(), attempt, elapsed_ms,
                         "{method} {url}: {} in {elapsed_ms} ms (attempt {attempt} of {max})",
@@ -90,50 +137,55 @@ impl HttpClient {
                     let retryable = status == StatusCode::TOO_MANY_REQUESTS
                         || status == StatusCode::SERVICE_UNAVAILABLE
                         || (idempotency == Idempotency::Idempotent && status.is_server_error());
-                    if !retryable || last {
-                        return Ok(response);
-                    }
-                    let (delay, why) = match retry_after(&response) {
+                    let delay = match retry_after(&response) {
+                        _ if !retryable || last => None,
                         Some(wait) if wait > self.retry.max_retry_after => {
                             tracing::debug!(
                                 "{method} {url}: not retried, Retry-After {} s is over the {} s limit",
                                 wait.as_secs(),
                                 self.retry.max_retry_after.as_secs()
                             );
-                            return Ok(response);
+                            None
                         }
-                        Some(wait) => (wait, "Retry-After"),
-                        None => (self.backoff(attempt), "backoff"),
+                        Some(wait) => Some((wait, "Retry-After")),
+                        None => Some((self.backoff(attempt), "backoff")),
                     };
-                    tracing::info!(
-                        "{method} {url}: {}; retry {} in {} ms ({why})",
-                        status.as_u16(),
-                        attempt + 1,
-                        delay.as_millis()
-                    );
-                    tokio::time::sleep(delay).await;
-                }
-                Err(error) => {
-                    let error = error.without_url(); // the URL is shown without its query values
-                    let never_sent = error.is_connect();
-                    tracing::debug!(
-                        %method, %url, attempt, elapsed_ms,
-                        "{method} {url}: {} after {elapsed_ms} ms (attempt {attempt} of {max})",
-                        redact(&error.to_string())
-                    );
-                    if last || !(never_sent || idempotency == Idempotency::Idempotent) {
-                        return Err(network_error(&method, &url, &error));
+                    if let Some((delay, why)) = delay {
+                        tracing::info!(
+                            "{method} {url}: {}; retry {} in {} ms ({why})",
+                            status.as_u16(),
+                            attempt + 1,
+                            delay.as_millis()
+                        );
+                        tokio::time::sleep(delay).await;
+                        continue;
                     }
-                    let delay = self.backoff(attempt);
-                    tracing::info!(
-                        "{method} {url}: {}; retry {} in {} ms (backoff)",
-                        failure_kind(&error),
-                        attempt + 1,
-                        delay.as_millis()
-                    );
-                    tokio::time::sleep(delay).await;
+                    match finish(response).await {
+                        Ok(done) => return Ok(done),
+                        Err(error) => error,
+                    }
                 }
+                Err(error) => error,
+            };
+            let error = failure.without_url(); // the URL is shown without its query values
+            let never_sent = error.is_connect();
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            tracing::debug!(
+                %method, %url, attempt, elapsed_ms,
+                "{method} {url}: {} after {elapsed_ms} ms (attempt {attempt} of {max})",
+                redact(&error.to_string())
+            );
+            if last || !(never_sent || idempotency == Idempotency::Idempotent) {
+                return Err(network_error(&method, &url, &error));
             }
+            let delay = self.backoff(attempt);
+            tracing::info!(
+                "{method} {url}: {}; retry {} in {} ms (backoff)",
+                failure_kind(&error),
+                attempt + 1,
+                delay.as_millis()
+            );
+            tokio::time::sleep(delay).await;
         }
     }
 

@@ -28,6 +28,9 @@ pub struct FaultRule {
     pub first_n: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub every_kth: Option<u64>,
+    /// A match that would fire fires only with this probability (0..=1), drawn from the seeded RNG.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<f64>,
     #[serde(default)]
     pub latency_ms: u64,
     #[serde(default)]
@@ -37,6 +40,12 @@ pub struct FaultRule {
     pub status: Option<u16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_sec: Option<u64>,
+    /// Send `Retry-After` as an HTTP date (now + `retryAfterSec`) instead of seconds.
+    #[serde(default)]
+    pub retry_after_http_date: bool,
+    /// Answer the injected status with an HTML page (as a gateway or proxy does) instead of JSON.
+    #[serde(default)]
+    pub html_error: bool,
     /// Overrides the error code of the injected error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
@@ -49,6 +58,12 @@ pub struct FaultRule {
     /// Stream the response body slowly over this many milliseconds.
     #[serde(default)]
     pub slow_body_ms: u64,
+    /// Send only the first half of the body, then close the connection short of its length.
+    #[serde(default)]
+    pub truncate_body: bool,
+    /// Process the request, then answer with this body (same status and headers) instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replace_body: Option<String>,
     /// Answer 401 with a `WWW-Authenticate` `insufficient_claims` challenge asking for this
     /// `acrs` value, unless the bearer token already carries it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,6 +74,9 @@ impl FaultRule {
     pub fn validate(&self) -> Result<(), String> {
         if let Some(r) = &self.path_regex {
             regex::Regex::new(r).map_err(|e| format!("pathRegex: {e}"))?;
+        }
+        if self.probability.is_some_and(|p| !(0.0..=1.0).contains(&p)) {
+            return Err("probability must be between 0 and 1".into());
         }
         if self.every_kth == Some(0) {
             return Err("everyKth must be at least 1".into());
@@ -152,7 +170,7 @@ impl FaultEngine {
                 (_, Some(k)) => n % k.max(1) == 0,
                 (None, None) => true,
             };
-            if !fires {
+            if !fires || r.probability.is_some_and(|p| !self.rng.random_bool(p)) {
                 continue;
             }
             out.fired_rules.push(r.id.clone().unwrap_or_else(|| format!("#{idx}")));
@@ -163,6 +181,10 @@ impl FaultEngine {
             };
             out.latency_ms = out.latency_ms.saturating_add(r.latency_ms.saturating_add(jitter));
             out.slow_body_ms = out.slow_body_ms.max(r.slow_body_ms);
+            out.truncate_body |= r.truncate_body;
+            if out.replace_body.is_none() {
+                out.replace_body = r.replace_body.clone();
+            }
             let effect_taken = out.status.is_some() || out.drop_connection || out.drop_after_action;
             if !effect_taken {
                 if r.drop_connection {
@@ -172,6 +194,8 @@ impl FaultEngine {
                 } else if let Some(s) = r.status {
                     out.status = Some(s);
                     out.retry_after_sec = r.retry_after_sec;
+                    out.retry_after_http_date = r.retry_after_http_date;
+                    out.html_error = r.html_error;
                     out.error_code = r.error_code.clone();
                 }
             }

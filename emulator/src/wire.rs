@@ -35,11 +35,19 @@ pub struct FaultOutcome {
     pub status: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after_sec: Option<u64>,
+    #[serde(default)]
+    pub retry_after_http_date: bool,
+    #[serde(default)]
+    pub html_error: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     pub drop_connection: bool,
     pub drop_after_action: bool,
     pub slow_body_ms: u64,
+    #[serde(default)]
+    pub truncate_body: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replace_body: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claims_challenge_acrs: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -53,6 +61,8 @@ impl FaultOutcome {
             && !self.drop_connection
             && !self.drop_after_action
             && self.slow_body_ms == 0
+            && !self.truncate_body
+            && self.replace_body.is_none()
             && self.claims_challenge_acrs.is_none()
     }
 }
@@ -68,6 +78,8 @@ pub struct Req {
     pub query: Vec<(String, String)>,
     pub headers: http::HeaderMap,
     pub body: Bytes,
+    /// When the request arrived (before any injected latency).
+    pub received_at: chrono::DateTime<Utc>,
 }
 
 impl Req {
@@ -150,7 +162,11 @@ impl Resp {
 #[serde(rename_all = "camelCase")]
 pub struct LogEntry {
     pub seq: u64,
+    /// When the answer was ready (after any injected latency).
     pub time: String,
+    /// When the request arrived.
+    #[serde(default)]
+    pub received_at: String,
     pub surface: Surface,
     pub method: String,
     pub path: String,
@@ -162,6 +178,9 @@ pub struct LogEntry {
     pub status: u16,
     #[serde(default)]
     pub error_code: Option<String>,
+    /// The `Retry-After` header of the answer, as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<String>,
     #[serde(default)]
     pub fault: Option<FaultOutcome>,
 }

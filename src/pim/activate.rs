@@ -46,6 +46,10 @@ pub struct ActivateParams {
     pub read_policies: bool,
 }
 
+/// How many times one role's request is looked up after its answer was lost (each look-up that
+/// finds nothing is followed by one resend) before its outcome is reported as unknown.
+const LOST_ANSWER_LOOKUPS: usize = 3;
+
 /// Without a duration: this, or the policy maximum if shorter.
 pub const DEFAULT_DURATION: Duration = Duration::from_secs(3600);
 const MIN_DURATION: Duration = Duration::from_secs(300);
@@ -259,19 +263,27 @@ async fn submit(api: &ApiClient, plan: Plan, options: RequestOptions<'_>) -> Act
         Err(error) => return ActivationOutcome::from_error(target, &error, plan.warnings),
     };
     let mut result = send(api, &request, plan.claims.as_ref(), options.validate_only).await;
-    if let Err(error) = &result {
-        if error.kind() == ErrorKind::Network && !options.validate_only {
-            // The request may have reached the service: find it before sending anything again.
-            tracing::warn!(
-                "the answer to the {} request was lost ({error}); looking it up before any resend",
-                target.role_name
-            );
-            result = match requests::find_submitted(api, target, &request, sent_at, options.deactivate).await {
-                Ok(Some(found)) => Ok(found),
-                Ok(None) => send(api, &request, plan.claims.as_ref(), false).await,
-                Err(lookup) => Err(lookup),
-            };
+    let mut lookups = 0;
+    while !options.validate_only && result.as_ref().is_err_and(answer_lost) {
+        lookups += 1;
+        let lost = result.as_ref().err().map(ToString::to_string).unwrap_or_default();
+        if lookups > LOST_ANSWER_LOOKUPS {
+            result = Err(outcome_unknown(&lost, "the answers kept getting lost"));
+            break;
         }
+        // The request may have reached the service: find it before sending anything again.
+        tracing::warn!(
+            "the answer to the {} request was lost ({lost}); looking it up before any resend",
+            target.role_name
+        );
+        result = match requests::find_submitted(api, target, &request, sent_at, options.deactivate).await {
+            Ok(Some(found)) => Ok(found),
+            Ok(None) => send(api, &request, plan.claims.as_ref(), false).await,
+            Err(lookup) => {
+                result = Err(outcome_unknown(&lost, &format!("the look-up failed too: {lookup}")));
+                break;
+            }
+        };
     }
     let mut outcome = match result {
         Ok(Answer::Accepted(body)) => outcome::from_request(target, &body, options.deactivate, options.validate_only),
@@ -328,11 +340,39 @@ async fn send(
             claims,
         )
         .await?;
-    Ok(if response.status.is_success() {
-        Answer::Accepted(response.json().unwrap_or(Value::Null))
-    } else {
-        Answer::Refused(response)
-    })
+    if !response.status.is_success() {
+        return Ok(Answer::Refused(response));
+    }
+    match response.json() {
+        // A validation answer names no request; an accepted request is named by its id.
+        Some(body) if body.is_object() && (validate_only || body["id"].is_string()) => Ok(Answer::Accepted(body)),
+        // Taken, but which request was taken cannot be read: as good as a lost answer.
+        _ => Err(Error::service(
+            ErrorKind::Network,
+            "UnreadableAnswer",
+            format!(
+                "{} accepted the request (HTTP {}) but its answer does not say which request it is",
+                request.resource.name(),
+                response.status.as_u16()
+            ),
+        )),
+    }
+}
+
+/// Whether a send ended without a readable answer, so the request may or may not have been taken.
+fn answer_lost(error: &Error) -> bool {
+    error.kind() == ErrorKind::Network
+}
+
+/// The error of a request that may have been taken although its answer was lost.
+fn outcome_unknown(lost: &str, why: &str) -> Error {
+    Error::service(
+        ErrorKind::Network,
+        "OutcomeUnknown",
+        format!(
+            "the request may have been taken, but its answer was lost ({lost}) and {why}; list the roles to see whether it is active"
+        ),
+    )
 }
 
 impl ActivateParams {

@@ -1,15 +1,17 @@
-//! Build tasks for PimRust: `cargo xtask <setup|build|bindings|test|demo|bench|clean>` (build.ps1 forwards to these).
+//! Build tasks for PimRust: `cargo xtask <setup|build|bindings|test|demo|bench|reliability|clean>` (build.ps1 forwards to these).
 //! Written in Rust so the same steps run on every OS.
 
 mod bindings;
 mod checks;
 mod layout;
+mod reliability;
 mod run;
 mod tools;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <setup|build|bindings|test|demo|bench|clean> [--debug] [--check] [--quick]
+const USAGE: &str =
+    "usage: cargo xtask <setup|build|bindings|test|demo|bench|reliability|clean> [--debug] [--check] [--quick]
 
   setup   install what the tests need and NuGet serves: PowerShell 7.6.9 (.NET tool, .tools/pwsh)
           and Pester 5.7.1 (.tools/nuget), unless pwsh is already on PATH
@@ -26,6 +28,8 @@ const USAGE: &str = "usage: cargo xtask <setup|build|bindings|test|demo|bench|cl
           latency, then the module as users run it (tools/bench): import, first call, listing 30
           roles cold and warm, activating 1 / 5 / 20 roles, in fresh pwsh processes against plain
           Invoke-RestMethod scripts (7 to 9 minutes on 2 busy cores); --quick: one pair per measure
+  reliability  the reliability suite at full size: every reliability_* test program with
+          PIMRUST_RELIABILITY=heavy (figures printed), then reliability_abi under valgrind
   clean   remove build output";
 
 fn main() -> ExitCode {
@@ -43,6 +47,7 @@ fn main() -> ExitCode {
         Some("test") => test(profile),
         Some("demo") => demo(profile),
         Some("bench") => bench(profile, args.iter().any(|a| a == "--quick")),
+        Some("reliability") => reliability::reliability(),
         Some("clean") => layout::clean(),
         _ => {
             eprintln!("{USAGE}");

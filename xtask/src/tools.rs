@@ -23,7 +23,7 @@ fn tools_dir() -> PathBuf {
     repo_root().join(".tools")
 }
 
-fn on_path(name: &str) -> Option<PathBuf> {
+pub fn on_path(name: &str) -> Option<PathBuf> {
     let exe = format!("{name}{}", std::env::consts::EXE_SUFFIX);
     std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|dir| dir.join(&exe))

@@ -1,5 +1,6 @@
-//! What an injected fault answers: the surface's error for a fault status, and the 401 claims
-//! challenge for a token without the asked-for authentication context.
+//! What an injected fault answers: the surface's error (or a gateway's HTML page) for a fault
+//! status with its `Retry-After`, and the 401 claims challenge for a token without the asked-for
+//! authentication context.
 
 use serde_json::json;
 
@@ -19,7 +20,9 @@ pub fn injected_error(surface: Surface, status: u16, fault: &FaultOutcome) -> Re
         }
         .to_string()
     });
-    let mut resp = if surface == Surface::Login {
+    let mut resp = if fault.html_error {
+        html_error_page(status)
+    } else if surface == Surface::Login {
         entra_error(status, "temporarily_unavailable", 90000, "Injected fault.")
     } else {
         surface_error(
@@ -29,10 +32,30 @@ pub fn injected_error(surface: Surface, status: u16, fault: &FaultOutcome) -> Re
             "Injected fault: the service is busy, retry later.",
         )
     };
-    if let Some(ra) = fault.retry_after_sec {
-        resp.header("retry-after", &ra.to_string());
+    if let Some(seconds) = fault.retry_after_sec {
+        let value = if fault.retry_after_http_date {
+            let at = chrono::Utc::now() + chrono::Duration::seconds(seconds as i64);
+            at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+        } else {
+            seconds.to_string()
+        };
+        resp.header("retry-after", &value);
     }
     resp
+}
+
+/// The kind of page a load balancer or proxy answers with when the service behind it fails.
+fn html_error_page(status: u16) -> Resp {
+    let reason = http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
+    Resp::html(
+        status,
+        &format!(
+            "<!DOCTYPE html>\n<html><head><title>{status} {reason}</title></head>\n<body><center><h1>{status} {reason}</h1></center><hr><center>gateway</center></body></html>\n"
+        ),
+    )
 }
 
 pub fn token_has_acrs(req: &Req, acrs: &str) -> bool {

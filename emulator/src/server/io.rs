@@ -1,5 +1,5 @@
 //! Between hyper and the handlers: reading a request (with the body limit) into a `Req`, and
-//! writing a `Resp` back, optionally streamed slowly.
+//! writing a `Resp` back, optionally streamed slowly or cut short.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -42,6 +42,7 @@ pub async fn read_request(req: Request<Incoming>, body_limit: usize) -> (Req, Op
         query,
         headers: parts.headers.clone(),
         body: body.clone().unwrap_or_default(),
+        received_at: chrono::Utc::now(),
     };
     (request, body)
 }
@@ -50,12 +51,37 @@ fn full(b: Bytes) -> OutBody {
     Full::new(b).map_err(|never| match never {}).boxed()
 }
 
-pub fn to_hyper(resp: Resp, slow_body_ms: u64) -> Response<OutBody> {
+/// How the body of an answer is delivered.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Delivery {
+    /// Stream the body in chunks over this many milliseconds.
+    pub slow_body_ms: u64,
+    /// Declare the whole length but send only the first half: hyper then closes the connection.
+    pub truncate: bool,
+}
+
+pub fn to_hyper(resp: Resp, delivery: Delivery) -> Response<OutBody> {
     let mut builder = Response::builder().status(resp.status);
     for (k, v) in &resp.headers {
         builder = builder.header(k.as_str(), v.as_str());
     }
-    let body = if slow_body_ms > 0 && !resp.body.is_empty() {
+    let slow_body_ms = delivery.slow_body_ms;
+    let body = if delivery.truncate && !resp.body.is_empty() {
+        builder = builder.header(http::header::CONTENT_LENGTH, resp.body.len());
+        let half = resp.body.slice(..resp.body.len() / 2);
+        // A stream has no exact size, so hyper keeps the declared length and fails short of it.
+        // The pause before the end lets hyper flush what it has, so the half does arrive.
+        let stream = futures::stream::unfold(Some(half), |half| async move {
+            match half {
+                Some(half) => Some((Ok::<_, Infallible>(Frame::data(half)), None)),
+                None => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    None
+                }
+            }
+        });
+        BodyExt::boxed(StreamBody::new(stream))
+    } else if slow_body_ms > 0 && !resp.body.is_empty() {
         let chunks: Vec<Bytes> = {
             let n = 10.min(resp.body.len()).max(1);
             let size = resp.body.len().div_ceil(n);

@@ -83,17 +83,37 @@ fn log_body(req: &Req) -> Value {
 }
 
 pub fn record(shared: &Mutex<EmuState>, req: &Req, surface: Surface, resp: &Resp, fault: Option<FaultOutcome>) {
-    record_status(shared, req, surface, resp.status, resp.error_code.clone(), fault)
+    let retry_after = resp
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
+        .map(|(_, v)| v.clone());
+    let answer = Answer {
+        status: resp.status,
+        error_code: resp.error_code.clone(),
+        retry_after,
+    };
+    record_answer(shared, req, surface, answer, fault)
 }
 
-pub fn record_status(
-    shared: &Mutex<EmuState>,
-    req: &Req,
-    surface: Surface,
-    status: u16,
-    error_code: Option<String>,
-    fault: Option<FaultOutcome>,
-) {
+/// What the log keeps of an answer.
+pub struct Answer {
+    pub status: u16,
+    pub error_code: Option<String>,
+    pub retry_after: Option<String>,
+}
+
+/// A request that got no answer (its connection was dropped): status 0.
+pub fn record_dropped(shared: &Mutex<EmuState>, req: &Req, surface: Surface, fault: Option<FaultOutcome>) {
+    let answer = Answer {
+        status: 0,
+        error_code: None,
+        retry_after: None,
+    };
+    record_answer(shared, req, surface, answer, fault)
+}
+
+fn record_answer(shared: &Mutex<EmuState>, req: &Req, surface: Surface, answer: Answer, fault: Option<FaultOutcome>) {
     let headers = log_headers(req);
     let body = log_body(req);
     let mut st = shared.lock();
@@ -101,14 +121,16 @@ pub fn record_status(
     let entry = LogEntry {
         seq: st.log_seq,
         time: fmt_time(chrono::Utc::now()),
+        received_at: fmt_time(req.received_at),
         surface,
         method: req.method.to_string(),
         path: req.path.clone(),
         query: req.raw_query.clone(),
         headers,
         body,
-        status,
-        error_code,
+        status: answer.status,
+        error_code: answer.error_code,
+        retry_after: answer.retry_after,
         fault,
     };
     st.log.push(entry);

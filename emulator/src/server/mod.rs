@@ -18,8 +18,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use self::inject::{claims_challenge, injected_error, token_has_acrs};
-use self::io::{OutBody, read_request, to_hyper};
-use self::log::{record, record_status};
+use self::io::{Delivery, OutBody, read_request, to_hyper};
+use self::log::{record, record_dropped};
 use crate::state::EmuState;
 use crate::surfaces;
 use crate::util::new_guid;
@@ -94,7 +94,7 @@ async fn handle(
             &format!("The request body exceeds the limit of {body_limit} bytes."),
         );
         record(&shared, &request, surface, &resp, None);
-        return Ok(to_hyper(resp, 0));
+        return Ok(to_hyper(resp, Delivery::default()));
     }
 
     if surface == Surface::Control {
@@ -102,7 +102,7 @@ async fn handle(
             let mut st = shared.lock();
             surfaces::control::handle(&mut st, &request)
         };
-        return Ok(to_hyper(resp, 0));
+        return Ok(to_hyper(resp, Delivery::default()));
     }
 
     // Fault injection.
@@ -114,14 +114,18 @@ async fn handle(
         tokio::time::sleep(Duration::from_millis(fault.latency_ms)).await;
     }
     let fault_rec = (!fault.is_noop()).then(|| fault.clone());
+    let delivery = Delivery {
+        slow_body_ms: fault.slow_body_ms,
+        truncate: fault.truncate_body,
+    };
     if fault.drop_connection {
-        record_status(&shared, &request, surface, 0, None, fault_rec);
+        record_dropped(&shared, &request, surface, fault_rec);
         return Err(DropConnection);
     }
     if let Some(status) = fault.status {
         let resp = injected_error(surface, status, &fault);
         record(&shared, &request, surface, &resp, fault_rec);
-        return Ok(to_hyper(resp, fault.slow_body_ms));
+        return Ok(to_hyper(resp, delivery));
     }
 
     let mut resp = {
@@ -137,11 +141,14 @@ async fn handle(
         }
     };
     add_correlation_headers(&mut resp, &request, surface);
+    if let Some(body) = &fault.replace_body {
+        resp.body = bytes::Bytes::from(body.clone());
+    }
     record(&shared, &request, surface, &resp, fault_rec);
     if fault.drop_after_action {
         return Err(DropConnection);
     }
-    Ok(to_hyper(resp, fault.slow_body_ms))
+    Ok(to_hyper(resp, delivery))
 }
 
 /// Graph's `request-id` / `client-request-id`, ARM's `x-ms-request-id` /

@@ -64,6 +64,7 @@ fn parse_item(outer: &Req, r: &Value, seen: &mut Vec<String>) -> Result<Item, Re
             .get("body")
             .map(|b| bytes::Bytes::from(serde_json::to_vec(b).unwrap_or_default()))
             .unwrap_or_default(),
+        received_at: outer.received_at,
     };
     Ok(Item {
         id,
