@@ -5,6 +5,7 @@ mod bindings;
 mod checks;
 mod layout;
 mod run;
+mod token_scan;
 mod tools;
 
 use std::process::ExitCode;
@@ -103,6 +104,7 @@ fn bench(profile: layout::Profile, quick: bool) -> Result<(), String> {
 }
 
 fn test(profile: layout::Profile) -> Result<(), String> {
+    token_scan::prepare()?;
     let module = layout::build(profile)?;
     let mut tally = run::Tally::default();
     let mut failures = Vec::new();
@@ -122,6 +124,7 @@ fn test(profile: layout::Profile) -> Result<(), String> {
     step("xunit tests", run::dotnet_tests(&module, &mut tally));
     step("Pester tests", run::pester_tests(&module, &mut tally));
     step("PowerShell parse and lint", run::powershell_lint());
+    step("no token text in anything the run left (R3)", token_scan::scan());
 
     println!();
     println!("xtask: {tally}");
