@@ -49,6 +49,9 @@ $configuration.Run.Path = $PSScriptRoot
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
 $pass = if ($Strict) { 'strict' } else { 'plain' }
+# The tests' own web calls (emulator tokens, the plain-REST baselines) stay out of the Debug stream
+# even in the -Debug pass: PowerShell prints their whole requests and answers there, tokens included.
+$PSDefaultParameterValues['Invoke-RestMethod:Debug'] = $false
 if ($RunFolder) {
     $configuration.TestResult.Enabled = $true
     $configuration.TestResult.OutputPath = Join-Path -Path $RunFolder -ChildPath "pester-$pass-results.xml"
