@@ -11,6 +11,10 @@ A Pester 5 module folder or manifest to import; by default the newest installed 
 
 .PARAMETER Strict
 Runs the suite under Set-StrictMode -Version Latest (and, as always, $ErrorActionPreference = 'Stop').
+
+.PARAMETER RunFolder
+A folder that keeps what the run leaves for `cargo xtask test` to scan for token text: the
+transcript, the $Error records, the test results and the token cache folder of the tests.
 #>
 [CmdletBinding()]
 param(
@@ -20,7 +24,9 @@ param(
     [string] $PesterPath,
 
     # Run as a strict caller would: Set-StrictMode -Version Latest around the whole suite.
-    [switch] $Strict
+    [switch] $Strict,
+
+    [string] $RunFolder
 )
 
 $ErrorActionPreference = 'Stop'
@@ -36,11 +42,21 @@ else {
 
 $env:PIMRUST_MODULE_ROOT = (Resolve-Path $ModuleRoot).Path
 # Sign-ins made or removed by the tests stay in a folder of their own, never the user's token cache.
-$env:PIMRUST_TOKEN_CACHE_DIR = Join-Path -Path ([System.IO.Path]::GetTempPath()) -ChildPath "pimrust-pester-$PID"
+$stateParent = if ($RunFolder) { $RunFolder } else { [System.IO.Path]::GetTempPath() }
+$env:PIMRUST_TOKEN_CACHE_DIR = Join-Path -Path $stateParent -ChildPath "pimrust-pester-$PID"
 $configuration = New-PesterConfiguration
 $configuration.Run.Path = $PSScriptRoot
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
+$pass = if ($Strict) { 'strict' } else { 'plain' }
+# The tests' own web calls (emulator tokens, the plain-REST baselines) stay out of the Debug stream
+# even in the -Debug pass: PowerShell prints their whole requests and answers there, tokens included.
+$PSDefaultParameterValues['Invoke-RestMethod:Debug'] = $false
+if ($RunFolder) {
+    $configuration.TestResult.Enabled = $true
+    $configuration.TestResult.OutputPath = Join-Path -Path $RunFolder -ChildPath "pester-$pass-results.xml"
+    $null = Start-Transcript -Path (Join-Path -Path $RunFolder -ChildPath "pester-$pass-transcript.txt") -Force
+}
 if ($Strict) {
     Set-StrictMode -Version Latest
 }
@@ -49,7 +65,15 @@ try {
 }
 finally {
     Set-StrictMode -Off
-    Remove-Item -Path $env:PIMRUST_TOKEN_CACHE_DIR -Recurse -Force -ErrorAction Ignore
+    if ($RunFolder) {
+        # Left for the token scan: the tests' token cache folder and every error record of the run.
+        $null = Stop-Transcript
+        $Error | Format-List -Property * -Force | Out-String -Width 4096 |
+            Set-Content -Path (Join-Path -Path $RunFolder -ChildPath "pester-$pass-errors.txt")
+    }
+    else {
+        Remove-Item -Path $env:PIMRUST_TOKEN_CACHE_DIR -Recurse -Force -ErrorAction Ignore
+    }
 }
 
 # A plain closing line that CI reads in any language.

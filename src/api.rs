@@ -263,10 +263,12 @@ impl ApiClient {
         idempotency: Idempotency,
         claims: Option<&Value>,
     ) -> Result<ApiResponse, Error> {
+        let root = self.auth.endpoints()?.service_root(resource).clone();
+        let url = token_destination(resource, &root, url)?;
         let client = self.http.inner().clone();
         self.send(resource, idempotency, claims, |token| {
             let request = client
-                .request(method.clone(), url)
+                .request(method.clone(), url.clone())
                 .header("authorization", token.authorization());
             match body {
                 Some(body) => request.json(body),
@@ -276,6 +278,34 @@ impl ApiClient {
         })
         .await
     }
+}
+
+/// Where a bearer token may go: only to the origin (scheme, host and port) of the service root
+/// configured for its resource, and over plain http only to a loopback host. Redirects are never
+/// followed (see [`crate::http`]), so a token never crosses to another host that way either.
+pub fn token_may_go_to(root: &Url, url: &Url) -> bool {
+    let secure = url.scheme() == "https" || (url.scheme() == "http" && crate::auth::cloud::is_loopback(url));
+    secure && url.origin() == root.origin()
+}
+
+/// `url`, parsed, if a token for `resource` may be sent there; else an error that names the host (not
+/// the query) and says no token was sent.
+fn token_destination(resource: Resource, root: &Url, url: &str) -> Result<Url, Error> {
+    let parsed =
+        Url::parse(url).map_err(|e| Error::Internal(format!("invalid {} request URL: {e}", resource.name())))?;
+    if token_may_go_to(root, &parsed) {
+        return Ok(parsed);
+    }
+    Err(Error::service(
+        ErrorKind::Service,
+        "ForeignTokenDestination",
+        format!(
+            "a request for {} to {} was refused: a token for it goes only to {}, so none was sent",
+            resource.name(),
+            crate::redact::url_for_log(&parsed),
+            root.origin().ascii_serialization()
+        ),
+    ))
 }
 
 /// A next-page link is followed (with the bearer token) only to the origin — scheme, host and port —
@@ -294,7 +324,7 @@ fn check_next_link(resource: Resource, root: &Url, visited: &HashSet<String>, li
             ),
         )
     };
-    let same_origin = Url::parse(link).is_ok_and(|url| url.origin() == root.origin());
+    let same_origin = Url::parse(link).is_ok_and(|url| token_may_go_to(root, &url));
     if !same_origin {
         return Err(refuse(
             "ForeignNextLink",

@@ -40,7 +40,7 @@ use parking_lot::Mutex;
 use tokio_util::sync::CancellationToken;
 
 pub use faults::FaultRule;
-pub use identity::{ARM_AUDIENCE, AccessClaims, GRAPH_AUDIENCE, Resource, TEST_SIGNING_KEY, TokenSpec};
+pub use identity::{ARM_AUDIENCE, AccessClaims, GRAPH_AUDIENCE, Resource, TEST_SIGNING_KEY, TOKEN_MARKER, TokenSpec};
 pub use scenario::{Decision, Scenario, ScenarioError};
 pub use surfaces::control::FaultConfig;
 pub use wire::{FaultOutcome, LogEntry, Surface};

@@ -52,6 +52,19 @@ unsafe fn write_out<T>(out: *mut T, value: T) -> Result<(), PimStatus> {
     Ok(())
 }
 
+/// Hands `text` to the host in `out`. The null check comes before the text becomes a buffer, so a
+/// null `out` never leaks one.
+///
+/// # Safety
+/// `out` must be null or valid for a write of a `PimBuffer`.
+unsafe fn write_text(out: *mut PimBuffer, text: String) -> Result<(), PimStatus> {
+    if out.is_null() {
+        return Err(PimStatus::NullPointer);
+    }
+    // SAFETY: checked non-null; the caller guarantees it is valid for writes.
+    unsafe { write_out(out, PimBuffer::from_string(text)) }
+}
+
 fn op_status(error: OpError) -> PimStatus {
     match error {
         OpError::UnknownOp => PimStatus::UnknownOp,
@@ -64,7 +77,7 @@ fn op_status(error: OpError) -> PimStatus {
 unsafe fn write_optional(out: *mut PimBuffer, text: Option<String>) -> Result<PimStatus, PimStatus> {
     match text {
         // SAFETY: the caller checked `out` is non-null; the host guarantees it is writable.
-        Some(text) => unsafe { write_out(out, PimBuffer::from_string(text)) }.map(|()| PimStatus::Ok),
+        Some(text) => unsafe { write_text(out, text) }.map(|()| PimStatus::Ok),
         None => {
             // SAFETY: as above.
             unsafe { write_out(out, PimBuffer::empty()) }?;
@@ -106,7 +119,7 @@ pub unsafe extern "C" fn pim_client_new(
             Err(error) => {
                 if !out_error.is_null() {
                     // SAFETY: checked non-null.
-                    unsafe { write_out(out_error, PimBuffer::from_string(envelope::failure(&error))) }?;
+                    unsafe { write_text(out_error, envelope::failure(&error)) }?;
                 }
                 Err(PimStatus::InvalidArgument)
             }
@@ -134,7 +147,7 @@ pub unsafe extern "C" fn pim_client_info(client: u64, out: *mut PimBuffer) -> Pi
         let info = handles::get(client)?.info();
         let json = format!(r#"{{"liveOps":{},"runningOps":{}}}"#, info.live_ops, info.running_ops);
         // SAFETY: per the contract above.
-        unsafe { write_out(out, PimBuffer::from_string(json)) }?;
+        unsafe { write_text(out, json) }?;
         Ok(PimStatus::Ok)
     })
 }

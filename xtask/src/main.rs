@@ -6,6 +6,7 @@ mod checks;
 mod layout;
 mod reliability;
 mod run;
+mod token_scan;
 mod tools;
 
 use std::process::ExitCode;
@@ -108,6 +109,7 @@ fn bench(profile: layout::Profile, quick: bool) -> Result<(), String> {
 }
 
 fn test(profile: layout::Profile) -> Result<(), String> {
+    token_scan::prepare()?;
     let module = layout::build(profile)?;
     let mut tally = run::Tally::default();
     let mut failures = Vec::new();
@@ -127,6 +129,7 @@ fn test(profile: layout::Profile) -> Result<(), String> {
     step("xunit tests", run::dotnet_tests(&module, &mut tally));
     step("Pester tests", run::pester_tests(&module, &mut tally));
     step("PowerShell parse and lint", run::powershell_lint());
+    step("no token text in anything the run left (R3)", token_scan::scan());
 
     println!();
     println!("xtask: {tally}");

@@ -1,10 +1,15 @@
 //! Running child processes: echo their output live, count the tests they report, fail on non-zero.
 
 use crate::layout::{Module, Profile};
+use crate::token_scan;
 use crate::tools::{self, repo_root};
 use std::fmt;
-use std::io::{BufRead, BufReader};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 #[derive(Default)]
 pub struct Tally {
@@ -62,22 +67,68 @@ impl Tally {
     }
 }
 
-/// Runs `command` from the repo root, echoing its stdout (and feeding `tally`); fails on non-zero exit.
+/// Where each command's stdout and stderr are also kept (for the token scan), once set.
+static LOG_DIR: OnceLock<PathBuf> = OnceLock::new();
+static LOGGED: AtomicUsize = AtomicUsize::new(0);
+
+/// From now on, every command's output is also written to a file of its own in `dir`.
+pub fn keep_logs_in(dir: PathBuf) {
+    let _ = LOG_DIR.set(dir);
+}
+
+/// The log file of the next command, when logs are kept.
+fn log_file(command: &Command) -> Result<Option<Arc<Mutex<File>>>, String> {
+    let Some(dir) = LOG_DIR.get() else { return Ok(None) };
+    let program = Path::new(command.get_program())
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let path = dir.join(format!("{:02}-{program}.log", LOGGED.fetch_add(1, Ordering::SeqCst)));
+    let file = File::create(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    Ok(Some(Arc::new(Mutex::new(file))))
+}
+
+fn keep(log: &Option<Arc<Mutex<File>>>, line: &str) {
+    if let Some(log) = log {
+        let mut file = log.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = writeln!(file, "{line}");
+    }
+}
+
+/// Runs `command` from the repo root, echoing its stdout (and feeding `tally`), and its stderr when
+/// logs are kept; fails on non-zero exit.
 pub fn run(command: &mut Command, mut tally: Option<&mut Tally>) -> Result<(), String> {
     let shown = format!("{command:?}");
     println!("xtask: running {shown}");
+    let log = log_file(command)?;
+    if log.is_some() {
+        command.stderr(Stdio::piped());
+    }
     let mut child = command
         .current_dir(repo_root())
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    let stderr = child.stderr.take().map(|stderr| {
+        let log = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                keep(&log, &line);
+            }
+        })
+    });
     let stdout = child.stdout.take().expect("stdout is piped");
     for line in BufReader::new(stdout).lines() {
         let line = line.map_err(|e| format!("reading output of {shown}: {e}"))?;
         println!("{line}");
+        keep(&log, &line);
         if let Some(tally) = tally.as_deref_mut() {
             tally.read(&line);
         }
+    }
+    if let Some(stderr) = stderr {
+        let _ = stderr.join();
     }
     let status = child.wait().map_err(|e| format!("waiting for {shown}: {e}"))?;
     if status.success() {
@@ -99,7 +150,7 @@ pub fn cargo_tests(profile: Profile, tally: &mut Tally) -> Result<(), String> {
     if profile == Profile::Release {
         args.push("--release");
     }
-    run(&mut cargo(&args), Some(tally))
+    run(cargo(&args).env("TMPDIR", token_scan::temp_dir()), Some(tally))
 }
 
 /// The xunit suites: the interop assembly against the assembled module's native library, and the
@@ -148,7 +199,14 @@ pub fn pester_tests(module: &Module, tally: &mut Tally) -> Result<(), String> {
         }
         if strict {
             command.arg("-Strict");
+        } else {
+            // One pass with every Verbose and Debug message shown, for the token scan to read.
+            command.args(["-Verbose", "-Debug"]);
         }
+        command
+            .arg("-RunFolder")
+            .arg(token_scan::run_dir())
+            .env("TMPDIR", token_scan::temp_dir());
         run(&mut command, Some(&mut *tally))?;
     }
     Ok(())

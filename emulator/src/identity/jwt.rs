@@ -11,13 +11,23 @@ use super::claims::{AccessClaims, Resource, TEST_SIGNING_KEY, TokenSpec};
 use crate::scenario::{Scenario, User};
 use crate::util::{b64url, stable_guid};
 
+/// Every token the emulator mints carries this text, so that a scan of everything a test run left
+/// behind (logs, output, files) finds any token that leaked. It is plain base64url, so a JWT that
+/// carries it at the start of its signature segment is still JWT-shaped, and the claims a client
+/// reads are untouched.
+pub const TOKEN_MARKER: &str = "PIMRUST-TOKEN-MARKER";
+
 pub fn sign<T: Serialize>(claims: &T) -> String {
-    jsonwebtoken::encode(
+    let jws = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         claims,
         &EncodingKey::from_secret(TEST_SIGNING_KEY),
     )
-    .unwrap_or_default()
+    .unwrap_or_default();
+    match jws.rsplit_once('.') {
+        Some((signed, signature)) => format!("{signed}.{TOKEN_MARKER}{signature}"),
+        None => jws,
+    }
 }
 
 /// Verifies the signature and decodes the claims. Expiry and audience are checked by the caller
@@ -28,7 +38,14 @@ pub fn decode(token: &str) -> Result<AccessClaims, String> {
     v.validate_nbf = false;
     v.validate_aud = false;
     v.required_spec_claims.clear();
-    jsonwebtoken::decode::<AccessClaims>(token, &DecodingKey::from_secret(TEST_SIGNING_KEY), &v)
+    let jws = match token.rsplit_once('.') {
+        Some((signed, signature)) => match signature.strip_prefix(TOKEN_MARKER) {
+            Some(signature) => format!("{signed}.{signature}"),
+            None => return Err("not a token this emulator minted (no marker)".into()),
+        },
+        None => token.to_string(),
+    };
+    jsonwebtoken::decode::<AccessClaims>(&jws, &DecodingKey::from_secret(TEST_SIGNING_KEY), &v)
         .map(|d| d.claims)
         .map_err(|e| e.to_string())
 }

@@ -13,5 +13,5 @@ pub use claims::{
     parse_claims,
 };
 pub use device::{DeviceCode, DeviceStatus};
-pub use jwt::{AccessGrant, Issuer, decode, peek_claims, step_up_amr};
+pub use jwt::{AccessGrant, Issuer, TOKEN_MARKER, decode, peek_claims, step_up_amr};
 pub use store::{AuthCode, AuthStore, RefreshGrant};

@@ -133,6 +133,15 @@ impl Authenticator {
         }
     }
 
+    /// Sign-ins persist in `cache`, already opened: for hosts (and tests) that bring their own key
+    /// store through [`TokenCache::open_with_key_store`].
+    pub fn with_token_cache(http: HttpClient, cache: TokenCache) -> Self {
+        Self {
+            cache: tokio::sync::OnceCell::new_with(Some(Some(Arc::new(cache)))),
+            ..Self::new(http, None)
+        }
+    }
+
     /// Sign-in options used when a call needs a token before `connect` and brings none of its own
     /// (default: the defaults, with endpoint overrides from the environment).
     pub fn with_auto_connect(mut self, options: ConnectOptions) -> Self {

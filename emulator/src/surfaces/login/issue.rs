@@ -5,7 +5,7 @@ use rand::Rng;
 use serde_json::json;
 
 use super::scopes::resolve_scopes;
-use crate::identity::{AccessGrant, RefreshGrant, RequestedClaims, step_up_amr};
+use crate::identity::{AccessGrant, RefreshGrant, RequestedClaims, TOKEN_MARKER, step_up_amr};
 use crate::state::EmuState;
 use crate::util::b64url;
 use crate::wire::{Resp, entra_error};
@@ -70,7 +70,7 @@ pub fn token_response(st: &mut EmuState, s: SignIn) -> Resp {
         "access_token": at,
     });
     if has("offline_access") {
-        let rt = format!("0.emu.{}", b64url(&rand::rng().random::<[u8; 32]>()));
+        let rt = format!("0.emu.{TOKEN_MARKER}.{}", b64url(&rand::rng().random::<[u8; 32]>()));
         st.auth.refresh.insert(
             rt.clone(),
             RefreshGrant {
