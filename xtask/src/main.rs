@@ -1,15 +1,20 @@
-//! Build tasks for PimRust: `cargo xtask <setup|build|bindings|test|demo|bench|clean>` (build.ps1 forwards to these).
+//! Build tasks for PimRust: `cargo xtask <setup|build|bindings|test|demo|bench|package|clean>` (build.ps1 forwards to these).
 //! Written in Rust so the same steps run on every OS.
 
 mod bindings;
 mod checks;
+mod install;
 mod layout;
+mod manifest;
+mod package;
 mod run;
 mod tools;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <setup|build|bindings|test|demo|bench|clean> [--debug] [--check] [--quick]
+const USAGE: &str =
+    "usage: cargo xtask <setup|build|bindings|test|demo|bench|package|clean> [--debug] [--check] [--quick]
+       cargo xtask package [--native-root DIR] [--allow-missing-rid]
 
   setup   install what the tests need and NuGet serves: PowerShell 7.6.9 (.NET tool, .tools/pwsh)
           and Pester 5.7.1 (.tools/nuget), unless pwsh is already on PATH
@@ -19,13 +24,18 @@ const USAGE: &str = "usage: cargo xtask <setup|build|bindings|test|demo|bench|cl
           and the core's rules the cmdlets declare (CoreRules.g.cs, through the core test host_rules);
           --check only reports whether a checked-in file differs (the drift check)
   test    build, then: bindings drift check, cargo tests, interop and cmdlet (xunit) tests, Pester tests in a
-          fresh pwsh, PowerShell parse and PSScriptAnalyzer lint (a missing pwsh, Pester or
+          fresh pwsh, a local package installed like a user (tools/Test-PimInstall.ps1), PowerShell
+          parse and PSScriptAnalyzer lint (a missing pwsh, Pester or
           PSScriptAnalyzer is a failure)
   demo    build, then run the main job (sign in, list, activate, wait) in pwsh against the sandbox
   bench   list / activate / wait benchmarks of the core against the sandbox with 100 ms injected
           latency, then the module as users run it (tools/bench): import, first call, listing 30
           roles cold and warm, activating 1 / 5 / 20 roles, in fresh pwsh processes against plain
           Invoke-RestMethod scripts (7 to 9 minutes on 2 busy cores); --quick: one pair per measure
+  package build, then the Gallery package out/package/PimRust.<version>.nupkg with the native library of
+          all six RIDs (from DIR/<rid>/<lib>; this machine's own build for its RID if DIR lacks it), the CHANGELOG.md
+          section of the version as release notes; a missing RID fails unless --allow-missing-rid
+          (a local test package, never to be published)
   clean   remove build output";
 
 fn main() -> ExitCode {
@@ -43,6 +53,9 @@ fn main() -> ExitCode {
         Some("test") => test(profile),
         Some("demo") => demo(profile),
         Some("bench") => bench(profile, args.iter().any(|a| a == "--quick")),
+        Some("package") => package::Options::parse(&args)
+            .and_then(|options| package::package(profile, &options))
+            .map(|_| ()),
         Some("clean") => layout::clean(),
         _ => {
             eprintln!("{USAGE}");
@@ -121,6 +134,7 @@ fn test(profile: layout::Profile) -> Result<(), String> {
     step("cargo tests", run::cargo_tests(profile, &mut tally));
     step("xunit tests", run::dotnet_tests(&module, &mut tally));
     step("Pester tests", run::pester_tests(&module, &mut tally));
+    step("install like a user", install::install_like_a_user(&module));
     step("PowerShell parse and lint", run::powershell_lint());
 
     println!();
