@@ -34,8 +34,9 @@ impl Options {
     }
 }
 
-/// Builds the module, then packages it.
+/// Checks that the manifest, crate and ABI versions agree, builds the module, then packages it.
 pub fn package(profile: layout::Profile, options: &Options) -> Result<PathBuf, String> {
+    crate::checks::versions_agree()?;
     let module = layout::build(profile)?;
     package_module(&module.root, options)
 }
