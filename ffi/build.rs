@@ -1,11 +1,15 @@
 //! Writes the ABI version (`PIM_ABI_VERSION` in src/lib.rs, the one place it is stated) into the native
 //! library's file metadata where the platform's linker has a field for it: the ELF SONAME on Linux
 //! (`libpimrust.so.<abi>`) and the Mach-O compatibility version on macOS (`<abi>.0.0`, with the crate
-//! version as the current version). Hosts load the library by its path, so neither changes how it loads.
-//! Windows has no such linker field: its VERSIONINFO resource needs a resource compiler crate
-//! (embed-resource or winresource), which this build does not have.
+//! version as the current version), and a VERSIONINFO resource in the DLL on Windows (MSVC), written by
+//! build/version_resource.rs since no resource compiler crate is at hand. Hosts load the library by its
+//! path, so none of this changes how it loads.
+
+#[path = "build/version_resource.rs"]
+mod version_resource;
 
 fn main() {
+    println!("cargo:rerun-if-changed=build/version_resource.rs");
     println!("cargo:rerun-if-changed=src/lib.rs");
     let source = std::fs::read_to_string("src/lib.rs").expect("ffi/src/lib.rs is readable");
     let abi: u32 = source
@@ -19,6 +23,13 @@ fn main() {
         Ok("macos") => {
             println!("cargo:rustc-cdylib-link-arg=-Wl,-compatibility_version,{abi}.0.0");
             println!("cargo:rustc-cdylib-link-arg=-Wl,-current_version,{version}");
+        }
+        Ok("windows") if std::env::var("CARGO_CFG_TARGET_ENV").as_deref() == Ok("msvc") => {
+            // link.exe takes a compiled .res as an input file.
+            let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+            let res = out.join("pimrust-version.res");
+            std::fs::write(&res, version_resource::version_resource(&version, abi)).expect("OUT_DIR is writable");
+            println!("cargo:rustc-cdylib-link-arg={}", res.display());
         }
         _ => {}
     }
