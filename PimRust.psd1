@@ -17,9 +17,12 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('PIM', 'PrivilegedIdentityManagement', 'EntraID', 'AzureAD', 'Azure', 'Graph', 'RBAC', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
-            LicenseUri   = 'https://github.com/pimrust/pimrust/blob/main/LICENSE'
-            ProjectUri   = 'https://github.com/pimrust/pimrust'
-            ReleaseNotes = 'https://github.com/pimrust/pimrust/blob/main/CHANGELOG.md'
+            # Written into the assembled module by `cargo xtask build`: ProjectUri and LicenseUri from
+            # `repository` under [workspace.package] in Cargo.toml (change the address there only), and by
+            # `cargo xtask package`: ReleaseNotes from this version's section of CHANGELOG.md.
+            LicenseUri   = ''
+            ProjectUri   = ''
+            ReleaseNotes = ''
         }
     }
 }

@@ -10,19 +10,27 @@ Builds and tests PimRust. Tasks run in Rust (cargo xtask) so they behave the sam
 ./build.ps1 Demo      # the main job against the built-in sandbox tenant
 ./build.ps1 Bench     # benchmarks with injected latency (8 to 10 minutes; -Quick: one pair per measure)
 ./build.ps1 Reliability  # the reliability suite at full size with its figures, the C ABI under valgrind
+./build.ps1 Package -NativeRoot ./native   # the Gallery .nupkg in out/package/ with all six RIDs
+./build.ps1 Package -AllowMissingRid       # a local test package with this machine's RID only
 ./build.ps1 Clean
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Reliability', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Reliability', 'Package', 'Clean')]
     [string] $Task = 'Build',
 
     # Build the native library without optimisations (faster to compile).
     [switch] $DebugBuild,
 
     # Bench only: a smoke run of the pwsh benchmark (one pair per measure).
-    [switch] $Quick
+    [switch] $Quick,
+
+    # Package only: a folder holding <rid>/<native library> for the RIDs not built on this machine.
+    [string] $NativeRoot,
+
+    # Package only: package without the RIDs at hand (a local test package, never to be published).
+    [switch] $AllowMissingRid
 )
 
 $ErrorActionPreference = 'Stop'
@@ -32,6 +40,12 @@ if ($DebugBuild) {
 }
 if ($Quick) {
     $arguments += '--quick'
+}
+if ($NativeRoot) {
+    $arguments += '--native-root', (Resolve-Path -Path $NativeRoot).Path
+}
+if ($AllowMissingRid) {
+    $arguments += '--allow-missing-rid'
 }
 Push-Location $PSScriptRoot
 try {

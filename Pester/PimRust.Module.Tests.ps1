@@ -34,6 +34,14 @@ Describe 'PimRust manifest' {
         $data.PrivateData.PSData.ProjectUri | Should -Not -BeNullOrEmpty
     }
 
+    It 'takes ProjectUri and LicenseUri from the repository address in Cargo.toml' {
+        $cargo = Get-Content -Path (Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'Cargo.toml') -Raw
+        $repository = [regex]::Match($cargo, '(?ms)^\[workspace\.package\].*?^repository\s*=\s*"([^"]+)"').Groups[1].Value
+        $repository | Should -Match '^https://'
+        $data.PrivateData.PSData.ProjectUri | Should -Be $repository
+        $data.PrivateData.PSData.LicenseUri | Should -Be "$repository/blob/main/LICENSE"
+    }
+
     It 'ships the interop assembly and the native library for this platform' {
         Join-Path -Path $ModuleRoot -ChildPath 'lib' -AdditionalChildPath 'PimRust.Interop.dll' | Should -Exist
         $rid = "$(if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' })-$([System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString().ToLowerInvariant())"

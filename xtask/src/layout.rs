@@ -29,8 +29,10 @@ pub struct Module {
     pub emulator: PathBuf,
 }
 
+/// The module manifest, written with its Gallery links filled in (manifest.rs).
+const MANIFEST: &str = "PimRust.psd1";
 /// Module files copied as they are.
-const MODULE_FILES: [&str; 2] = ["PimRust.psd1", "LICENSE"];
+const MODULE_FILES: [&str; 1] = ["LICENSE"];
 /// Help folders copied whole when present (MAML for the cmdlets and about_ topics, per culture).
 const HELP_FOLDERS: [&str; 1] = ["en-US"];
 /// The C# project of the cmdlets; building it builds the interop assembly it references.
@@ -54,12 +56,26 @@ pub fn host_rid() -> String {
     format!("{os}-{arch}")
 }
 
-fn native_file_name() -> String {
-    format!(
-        "{}pimrust{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_SUFFIX
-    )
+/// Every runtime the module ships a native library for (the release workflow builds each on its own runner).
+pub const RIDS: [&str; 6] = [
+    "win-x64",
+    "win-arm64",
+    "linux-x64",
+    "linux-arm64",
+    "osx-x64",
+    "osx-arm64",
+];
+
+/// The native library's file name on the RID's platform, as cargo names the cdylib there and
+/// PimRust.Interop's NativeLoader expects it.
+pub fn native_file_name(rid: &str) -> &'static str {
+    if rid.starts_with("win-") {
+        "pimrust.dll"
+    } else if rid.starts_with("osx-") {
+        "libpimrust.dylib"
+    } else {
+        "libpimrust.so"
+    }
 }
 
 pub fn build(profile: Profile) -> Result<Module, String> {
@@ -102,6 +118,9 @@ fn assemble(profile: Profile, assemblies: &Path) -> Result<Module, String> {
     let native_dir = root.join("runtimes").join(host_rid()).join("native");
     create_dir(&root.join("lib"))?;
     create_dir(&native_dir)?;
+    let manifest =
+        std::fs::read_to_string(repo_root().join(MANIFEST)).map_err(|e| format!("cannot read {MANIFEST}: {e}"))?;
+    write(&root.join(MANIFEST), &crate::manifest::with_links(&manifest)?)?;
     for file in MODULE_FILES {
         copy(&repo_root().join(file), &root.join(file))?;
     }
@@ -126,18 +145,11 @@ fn assemble(profile: Profile, assemblies: &Path) -> Result<Module, String> {
     for assembly in ASSEMBLIES {
         copy(&assemblies.join(assembly), &root.join("lib").join(assembly))?;
     }
-    let native = repo_root()
-        .join("target")
-        .join(profile.target_dir())
-        .join(native_file_name());
-    copy(&native, &native_dir.join(native_file_name()))?;
+    let file_name = native_file_name(&host_rid());
+    let native = repo_root().join("target").join(profile.target_dir()).join(file_name);
+    copy(&native, &native_dir.join(file_name))?;
     let size = std::fs::metadata(&native).map(|m| m.len()).unwrap_or(0);
-    println!(
-        "xtask: assembled {} ({} {} bytes)",
-        root.display(),
-        native_file_name(),
-        size
-    );
+    println!("xtask: assembled {} ({file_name} {size} bytes)", root.display());
     let emulator = repo_root()
         .join("target")
         .join(profile.target_dir())
@@ -166,11 +178,15 @@ pub fn clean() -> Result<(), String> {
     Ok(())
 }
 
-fn create_dir(path: &Path) -> Result<(), String> {
+pub fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+pub fn create_dir(path: &Path) -> Result<(), String> {
     std::fs::create_dir_all(path).map_err(|e| format!("cannot create {}: {e}", path.display()))
 }
 
-fn copy(from: &Path, to: &Path) -> Result<(), String> {
+pub fn copy(from: &Path, to: &Path) -> Result<(), String> {
     std::fs::copy(from, to)
         .map(|_| ())
         .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))

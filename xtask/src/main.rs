@@ -1,9 +1,12 @@
-//! Build tasks for PimRust: `cargo xtask <setup|build|bindings|test|demo|bench|reliability|clean>` (build.ps1 forwards to these).
+//! Build tasks for PimRust: `cargo xtask <setup|build|bindings|test|demo|bench|reliability|package|clean>` (build.ps1 forwards to these).
 //! Written in Rust so the same steps run on every OS.
 
 mod bindings;
 mod checks;
+mod install;
 mod layout;
+mod manifest;
+mod package;
 mod reliability;
 mod run;
 mod token_scan;
@@ -12,7 +15,8 @@ mod tools;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: cargo xtask <setup|build|bindings|test|demo|bench|reliability|clean> [--debug] [--check] [--quick]
+    "usage: cargo xtask <setup|build|bindings|test|demo|bench|reliability|package|clean> [--debug] [--check] [--quick]
+       cargo xtask package [--native-root DIR] [--allow-missing-rid]
 
   setup   install what the tests need and NuGet serves: PowerShell 7.6.9 (.NET tool, .tools/pwsh)
           and Pester 5.7.1 (.tools/nuget), unless pwsh is already on PATH
@@ -22,7 +26,8 @@ const USAGE: &str =
           and the core's rules the cmdlets declare (CoreRules.g.cs, through the core test host_rules);
           --check only reports whether a checked-in file differs (the drift check)
   test    build, then: bindings drift check, cargo tests, interop and cmdlet (xunit) tests, Pester tests in a
-          fresh pwsh, PowerShell parse and PSScriptAnalyzer lint (a missing pwsh, Pester or
+          fresh pwsh, a local package installed like a user (tools/Test-PimInstall.ps1), PowerShell
+          parse and PSScriptAnalyzer lint (a missing pwsh, Pester or
           PSScriptAnalyzer is a failure)
   demo    build, then run the main job (sign in, list, activate, wait) in pwsh against the sandbox
   bench   list / activate / wait benchmarks of the core against the sandbox with 100 ms injected
@@ -31,6 +36,10 @@ const USAGE: &str =
           Invoke-RestMethod scripts (7 to 9 minutes on 2 busy cores); --quick: one pair per measure
   reliability  the reliability suite at full size: every reliability_* test program with
           PIMRUST_RELIABILITY=heavy (figures printed), then reliability_abi under valgrind
+  package build, then the Gallery package out/package/PimRust.<version>.nupkg with the native library of
+          all six RIDs (from DIR/<rid>/<lib>; this machine's own build for its RID if DIR lacks it), the CHANGELOG.md
+          section of the version as release notes; a missing RID fails unless --allow-missing-rid
+          (a local test package, never to be published)
   clean   remove build output";
 
 fn main() -> ExitCode {
@@ -49,6 +58,9 @@ fn main() -> ExitCode {
         Some("demo") => demo(profile),
         Some("bench") => bench(profile, args.iter().any(|a| a == "--quick")),
         Some("reliability") => reliability::reliability(),
+        Some("package") => package::Options::parse(&args)
+            .and_then(|options| package::package(profile, &options))
+            .map(|_| ()),
         Some("clean") => layout::clean(),
         _ => {
             eprintln!("{USAGE}");
@@ -128,6 +140,7 @@ fn test(profile: layout::Profile) -> Result<(), String> {
     step("cargo tests", run::cargo_tests(profile, &mut tally));
     step("xunit tests", run::dotnet_tests(&module, &mut tally));
     step("Pester tests", run::pester_tests(&module, &mut tally));
+    step("install like a user", install::install_like_a_user(&module));
     step("PowerShell parse and lint", run::powershell_lint());
     step("no token text in anything the run left (R3)", token_scan::scan());
 

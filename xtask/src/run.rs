@@ -168,7 +168,7 @@ pub fn dotnet_tests(module: &Module, tally: &mut Tally) -> Result<(), String> {
 
 /// A pwsh command running `script` from the repo with -NoProfile -NonInteractive, where child pwsh
 /// processes can find the same pwsh (a .NET-tool pwsh reports `dotnet` as its own process path).
-fn pwsh_script(script: &str) -> Result<Command, String> {
+pub fn pwsh_script(script: &str) -> Result<Command, String> {
     let pwsh = tools::pwsh()?;
     let mut command = Command::new(&pwsh);
     command
