@@ -110,7 +110,7 @@ fn table(header: &[&str]) -> Table {
         .load_preset(HEADER_RULE_ONLY)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(width())
-        .set_header(header.iter().map(|h| Cell::new(h)));
+        .set_header(header.iter().map(Cell::new));
     if !colour(std::io::stdout().is_terminal()) {
         table.force_no_tty();
     } else {

@@ -343,14 +343,13 @@ fn login_keeps_the_sign_in_for_the_next_run_and_logout_forgets_it() {
     let text = status.to_string();
     assert!(!text.contains("eyJ"), "never a token: {text}");
 
-    // Azure Resource Manager signs in when first needed, as in the module: directory roles only here.
-    let (code, listed) =
-        run_json(
-            sandbox
-                .command()
-                .args(["list", "--name", "Global Reader", "--kind", "directory-role"]),
-        );
-    assert_eq!((code, listed["roles"].as_array().unwrap().len()), (0, 1), "{listed}");
+    // login signs in to Azure Resource Manager too: Azure roles list without a prompt.
+    let (code, listed) = run_json(
+        sandbox
+            .command()
+            .args(["list", "--name", "Global Reader", "--name", "Contributor"]),
+    );
+    assert_eq!((code, listed["roles"].as_array().unwrap().len()), (0, 2), "{listed}");
 
     let (code, _, _) = run(sandbox.command().arg("logout"));
     assert_eq!(code, 0);

@@ -9,9 +9,11 @@ use crate::session::CallError;
 use serde_json::{Value, json};
 
 pub fn login(context: &mut Context, options: Login) -> Result<Exit, CallError> {
+    // Azure Resource Manager too, so that later runs without a terminal need no prompt for it.
     let mut connect = json!({
         "useDeviceCode": options.device_code,
         "force": options.force,
+        "includeArm": true,
     });
     let optional = [
         ("tenantId", options.tenant),
