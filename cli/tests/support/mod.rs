@@ -23,10 +23,12 @@ fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// `PIMRUST_EMULATOR`, else the emulator built next to this `pimrust` (same profile).
 fn emulator_binary() -> PathBuf {
     match std::env::var_os("PIMRUST_EMULATOR") {
         Some(path) => PathBuf::from(path),
-        None => workspace().join("target/release/pimrust-emulator"),
+        None => PathBuf::from(env!("CARGO_BIN_EXE_pimrust"))
+            .with_file_name(format!("pimrust-emulator{}", std::env::consts::EXE_SUFFIX)),
     }
 }
 
