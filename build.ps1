@@ -5,7 +5,7 @@
 Builds and tests PimRust. Tasks run in Rust (cargo xtask) so they behave the same on every OS.
 
 .EXAMPLE
-./build.ps1 Build     # native library + interop assembly + module under out/PimRust/<version>/
+./build.ps1 Build     # native library + interop assembly + module under out/PimRust/<version>/, and the pimrust CLI
 ./build.ps1 Test      # everything Build does, then all test suites (cargo, xunit, Pester)
 ./build.ps1 Demo      # the main job against the built-in sandbox tenant
 ./build.ps1 Bench     # benchmarks with injected latency (8 to 10 minutes; -Quick: one pair per measure)

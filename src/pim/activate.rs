@@ -32,7 +32,7 @@ pub struct ActivateParams {
     pub justification: Option<String>,
     pub ticket_number: Option<String>,
     pub ticket_system: Option<String>,
-    /// ISO 8601 (`PT2H`) or `Max` (each role's policy maximum). Default: one hour, or the maximum if shorter.
+    /// ISO 8601 (`PT2H`), the short form (`2h`, `1h30m`) or `Max` (each role's policy maximum). Default: one hour, or the maximum if shorter.
     pub duration: Option<String>,
     pub start_at: Option<DateTime<Utc>>,
     #[serde(default)]
@@ -88,7 +88,7 @@ pub async fn activate(
     let requested = match params.duration.as_deref().map(str::trim) {
         None | Some("") => Requested::Default,
         Some(text) if text.eq_ignore_ascii_case("max") => Requested::Max,
-        Some(text) => Requested::Exactly(duration::parse(text)?),
+        Some(text) => Requested::Exactly(duration::parse_requested(text)?),
     };
 
     if params.read_policies && !params.deactivate {

@@ -1,4 +1,5 @@
-//! ISO 8601 durations as PIM uses them (`PT8H`, `PT30M`, `PT1H30M`, `P1D`).
+//! ISO 8601 durations as PIM uses them (`PT8H`, `PT30M`, `PT1H30M`, `P1D`), and the short forms
+//! people type (`2h`, `90m`, `1h30m`, `1d`).
 
 use crate::error::Error;
 use std::time::Duration;
@@ -17,6 +18,35 @@ pub fn parse(text: &str) -> Result<Duration, Error> {
         }
     }
     Ok(parsed.into())
+}
+
+/// What a user may type for an activation's length: ISO 8601 (`PT2H`) or the short form (`2h`,
+/// `90m`, `1h30m`, `1d`). A bare number is refused: nobody can tell whether `2` means hours or days.
+pub fn parse_requested(text: &str) -> Result<Duration, Error> {
+    let text = text.trim();
+    if text.starts_with(['P', 'p']) {
+        return parse(&text.to_ascii_uppercase());
+    }
+    parse_short(text).ok_or_else(|| {
+        Error::InvalidArgument(format!(
+            "'{text}' is not a duration: use 2h, 90m, 1h30m, 1d, PT2H or max"
+        ))
+    })
+}
+
+/// `1d2h30m` (each unit at most once, in that order, at least one).
+fn parse_short(text: &str) -> Option<Duration> {
+    let mut seconds = 0u64;
+    let mut rest = text.to_ascii_lowercase();
+    let mut seen_any = false;
+    for (unit, factor) in [('d', 86_400u64), ('h', 3_600), ('m', 60)] {
+        let Some(at) = rest.find(unit) else { continue };
+        let number: u64 = rest[..at].trim().parse().ok()?;
+        seconds = seconds.checked_add(number.checked_mul(factor)?)?;
+        rest = rest[at + 1..].to_string();
+        seen_any = true;
+    }
+    (seen_any && rest.trim().is_empty()).then(|| Duration::from_secs(seconds))
 }
 
 /// `PT1H30M` style, in whole minutes (PIM's granularity).
@@ -59,5 +89,22 @@ mod tests {
         assert_eq!(human(parse("PT4H").unwrap()), "4h");
         assert!(parse("8 hours").is_err());
         assert!(parse("P1M").is_err());
+    }
+
+    #[test]
+    fn parses_what_people_type() {
+        for (text, minutes) in [
+            ("2h", 120),
+            ("90m", 90),
+            ("1h30m", 90),
+            ("1d", 1440),
+            ("PT2H", 120),
+            ("pt45m", 45),
+        ] {
+            assert_eq!(parse_requested(text).unwrap().as_secs() / 60, minutes, "{text}");
+        }
+        for text in ["2", "h", "2x", "30m1h", "", "-1h"] {
+            assert!(parse_requested(text).is_err(), "{text} must be refused");
+        }
     }
 }

@@ -8,7 +8,7 @@
 //! - `outcome`: pure — maps an answer to an outcome, or names the look-up the caller must make.
 //! - `endpoints`: every Graph and ARM URL, from one table of paths per kind.
 //! - `status`: the one map of the services' status words, and the fields a request is read by.
-//! - `rules`, `duration`: policy rules and ISO 8601 durations.
+//! - `rules`, `duration`: policy rules and durations; `select`: roles by name and scope patterns.
 //! - `model`: the shared types (roles, targets, answers, wait targets).
 
 pub mod activate;
@@ -24,5 +24,6 @@ pub mod policies;
 pub mod policy_cache;
 pub mod requests;
 pub mod rules;
+pub mod select;
 pub mod status;
 pub mod wait;

@@ -55,6 +55,27 @@ pub struct ActivationPolicy {
     pub policy_id: Option<String>,
 }
 
+impl ActivationPolicy {
+    /// What activating asks of the user, as tables show it: `Justification,Ticket,MFA,Approval,AuthContext:c1`.
+    pub fn requirements(&self) -> String {
+        let flags = [
+            (self.requires_justification, "Justification"),
+            (self.requires_ticket, "Ticket"),
+            (self.requires_mfa, "MFA"),
+            (self.requires_approval, "Approval"),
+        ];
+        let mut parts: Vec<String> = flags
+            .into_iter()
+            .filter(|(required, _)| *required == Some(true))
+            .map(|(_, name)| name.to_string())
+            .collect();
+        if let Some(context) = self.authentication_context.as_deref().filter(|c| !c.is_empty()) {
+            parts.push(format!("AuthContext:{context}"));
+        }
+        parts.join(",")
+    }
+}
+
 /// One eligibility, whatever its kind.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -255,7 +276,7 @@ pub fn guid(id: &str) -> String {
 }
 
 /// The parts of an eligible role an activation needs (the host sends back what it listed).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ActivationTarget {
     pub key: String,
@@ -320,7 +341,7 @@ pub enum Answer {
 }
 
 /// A request to wait for (or cancel), as the host got it from an activation.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WaitTarget {
     pub request_id: String,

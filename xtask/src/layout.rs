@@ -23,10 +23,11 @@ impl Profile {
     }
 }
 
-/// An assembled, importable module, and the sandbox emulator built with it.
+/// An assembled, importable module, and the sandbox emulator and `pimrust` CLI built with it.
 pub struct Module {
     pub root: PathBuf,
     pub emulator: PathBuf,
+    pub cli: PathBuf,
 }
 
 /// The module manifest, written with its Gallery links filled in (manifest.rs).
@@ -86,6 +87,8 @@ pub fn build(profile: Profile) -> Result<Module, String> {
         "pimrust-ffi",
         "--package",
         "pimrust-emulator",
+        "--package",
+        "pimrust-cli",
     ];
     if profile == Profile::Release {
         args.push("--release");
@@ -154,7 +157,13 @@ fn assemble(profile: Profile, assemblies: &Path) -> Result<Module, String> {
         .join("target")
         .join(profile.target_dir())
         .join(format!("pimrust-emulator{}", std::env::consts::EXE_SUFFIX));
-    Ok(Module { root, emulator })
+    let cli = repo_root()
+        .join("target")
+        .join(profile.target_dir())
+        .join(format!("pimrust{}", std::env::consts::EXE_SUFFIX));
+    let size = std::fs::metadata(&cli).map(|m| m.len()).unwrap_or(0);
+    println!("xtask: built {} ({size} bytes)", cli.display());
+    Ok(Module { root, emulator, cli })
 }
 
 pub fn clean() -> Result<(), String> {

@@ -193,7 +193,8 @@ pub fn pester_tests(module: &Module, tally: &mut Tally) -> Result<(), String> {
         command
             .arg("-ModuleRoot")
             .arg(&module.root)
-            .env("PIMRUST_EMULATOR", &module.emulator);
+            .env("PIMRUST_EMULATOR", &module.emulator)
+            .env("PIMRUST_CLI", &module.cli);
         if let Some(pester) = tools::pester_manifest() {
             command.arg("-PesterPath").arg(pester);
         }

@@ -40,6 +40,10 @@ pub struct ConnectOptions {
     /// `false`: never prompt (no browser, no device code); without passthrough tokens or a usable
     /// cached sign-in, fail at once with `NonInteractiveSignInRequired`. Default `true`.
     pub interactive: Option<bool>,
+    /// Sign in to Azure Resource Manager now too (prompting if need be), not when first needed: for
+    /// hosts whose later calls cannot prompt (a CLI login followed by scripts).
+    #[serde(default)]
+    pub include_arm: bool,
     #[serde(flatten)]
     pub endpoints: EndpointOverrides,
 }
@@ -126,7 +130,9 @@ impl Authenticator {
             self.sign_in_to_graph(&staged, &options, call).await?;
         }
         self.live.install(staged);
-        if !passthrough_only {
+        if options.include_arm && !passthrough_only {
+            self.token_for(&self.live, Resource::Arm, None, call).await?;
+        } else if !passthrough_only {
             self.sign_in_to_arm_silently(call.silent()).await;
         }
         Ok(self.status().await)
