@@ -136,7 +136,9 @@ async fn activation(throttle: usize) -> (Duration, usize) {
     let mut params = ActivateParams::new(targets, Some("benchmark"));
     params.throttle_limit = Some(throttle);
     let started = Instant::now();
-    let outcomes = activate::activate(&api, params).await.expect("activation");
+    let outcomes = activate::activate(&api, &PolicyCache::default(), params)
+        .await
+        .expect("activation");
     let elapsed = started.elapsed();
     assert_eq!(outcomes.len(), 20);
     assert!(outcomes.iter().all(|o| o.error.is_none()), "{outcomes:?}");
@@ -164,10 +166,11 @@ async fn main() {
     .await;
     assert!(warm.0 < count, "the disk cache saves the policy reads");
 
-    let (concurrent, concurrent_requests) = activation(8).await;
+    let (concurrent, concurrent_requests) = activation(activate::DEFAULT_THROTTLE).await;
     let (sequential, sequential_requests) = activation(1).await;
     println!(
-        "activate 20 roles: concurrent (limit 8) {:.0} ms / {concurrent_requests} requests; sequential {:.0} ms / {sequential_requests} requests; speed-up x{:.1}",
+        "activate 20 roles: concurrent (limit {}) {:.0} ms / {concurrent_requests} requests; sequential {:.0} ms / {sequential_requests} requests; speed-up x{:.1}",
+        activate::DEFAULT_THROTTLE,
         concurrent.as_secs_f64() * 1000.0,
         sequential.as_secs_f64() * 1000.0,
         sequential.as_secs_f64() / concurrent.as_secs_f64()
@@ -175,9 +178,13 @@ async fn main() {
 
     let (emulator, api) = start(scenario(30, 10, 10, true)).await;
     let targets: Vec<ActivationTarget> = roles(&api).await.iter().map(ActivationTarget::from).collect();
-    let outcomes = activate::activate(&api, ActivateParams::new(targets, Some("benchmark")))
-        .await
-        .expect("activation");
+    let outcomes = activate::activate(
+        &api,
+        &PolicyCache::default(),
+        ActivateParams::new(targets, Some("benchmark")),
+    )
+    .await
+    .expect("activation");
     let pending: Vec<WaitTarget> = outcomes
         .iter()
         .filter_map(|o| {

@@ -7,8 +7,8 @@ mod support;
 
 use pimrust_core::api::ApiClient;
 use pimrust_core::pim::activate::{self, ActivateParams};
-use pimrust_core::pim::outcome::OutcomeStatus;
 use pimrust_core::pim::list::{self, ListOptions, Listing, PolicyCache};
+use pimrust_core::pim::outcome::OutcomeStatus;
 use pimrust_core::pim::policy_cache::{POLICY_FILE, POLICY_TTL};
 use pimrust_emulator::{FaultRule, LogEntry, RunningEmulator};
 use serde_json::{Value, json};
@@ -225,7 +225,10 @@ async fn roles_listed_without_policies_have_only_theirs_read_when_activated() {
         ..Default::default()
     };
     let listed = list::eligible(&api, &cache, &options).await.unwrap();
-    assert!(policy_reads(&emulator).is_empty(), "a listing without policies reads none");
+    assert!(
+        policy_reads(&emulator).is_empty(),
+        "a listing without policies reads none"
+    );
     assert!(listed.roles.iter().all(|r| r.policy == Default::default()));
 
     emulator.clear_request_log();
@@ -237,7 +240,11 @@ async fn roles_listed_without_policies_have_only_theirs_read_when_activated() {
     let reads = policy_reads(&emulator);
     let arm: Vec<&LogEntry> = reads.iter().filter(|e| e.path.starts_with("/arm/")).collect();
     assert_eq!(arm.len(), 1, "the chosen Azure role's policy only: {arm:?}");
-    assert!(arm[0].path.starts_with("/arm/subscriptions/dfa2a084-766f-4003-8ae1-c4aeb893a99f/providers"));
+    assert!(
+        arm[0]
+            .path
+            .starts_with("/arm/subscriptions/dfa2a084-766f-4003-8ae1-c4aeb893a99f/providers")
+    );
     assert_eq!(reads.len(), 2, "and one Graph read for the directory role: {reads:?}");
     let by_name = |name: &str| outcomes.iter().find(|o| o.role_name == name).unwrap();
     let ticketed = by_name("Privileged Role Administrator");
@@ -245,7 +252,11 @@ async fn roles_listed_without_policies_have_only_theirs_read_when_activated() {
     assert_eq!(ticketed.error.as_ref().unwrap().code, "TicketRequired");
     let contributor = by_name("Contributor");
     assert_eq!(contributor.status, OutcomeStatus::Activated);
-    assert_eq!(contributor.duration.as_deref(), Some("PT8H"), "Max is its policy's maximum");
+    assert_eq!(
+        contributor.duration.as_deref(),
+        Some("PT8H"),
+        "Max is its policy's maximum"
+    );
     assert!(contributor.warnings.is_empty(), "{:?}", contributor.warnings);
 
     emulator.clear_request_log();
@@ -260,5 +271,9 @@ async fn roles_listed_without_policies_have_only_theirs_read_when_activated() {
         .iter()
         .filter(|r| r.kind == pimrust_core::pim::model::Kind::AzureResource)
         .count();
-    assert_eq!(arm_reads, arm_roles - 1, "the next full listing reads all but the cached one");
+    assert_eq!(
+        arm_reads,
+        arm_roles - 1,
+        "the next full listing reads all but the cached one"
+    );
 }

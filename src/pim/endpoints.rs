@@ -161,8 +161,7 @@ pub fn graph_policy_query(role: &PolicySubject) -> Option<String> {
         ),
         Kind::Group => format!(
             "scopeId eq '{}' and scopeType eq 'Group' and roleDefinitionId eq '{}'",
-            role.group_id?,
-            role.access_id?
+            role.group_id?, role.access_id?
         ),
         Kind::AzureResource => return None,
     };

@@ -12,6 +12,7 @@ mod mangle;
 use calls::{Call, Ending, listing_with};
 use mangle::{OPEN_FIELDS, UNKNOWN_WORD};
 use pimrust_core::pim::activate::ActivateParams;
+use pimrust_core::pim::list::PolicyCache;
 use pimrust_core::pim::outcome::OutcomeStatus;
 use pimrust_emulator::FaultRule;
 use serde_json::json;
@@ -213,7 +214,9 @@ async fn activation_answers_that_cannot_be_read_are_looked_up_not_resent() {
                     .unwrap();
             emulator.set_faults(vec![rule]).unwrap();
             emulator.clear_request_log();
-            let activation = pimrust_core::pim::activate::activate(&api, ActivateParams::new(targets, Some("R6")));
+            let policies = PolicyCache::default();
+            let activation =
+                pimrust_core::pim::activate::activate(&api, &policies, ActivateParams::new(targets, Some("R6")));
             let outcomes = tokio::time::timeout(Duration::from_secs(20), activation)
                 .await
                 .expect("no hang")

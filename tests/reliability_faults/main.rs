@@ -17,6 +17,7 @@ mod sandbox;
 
 use figures::BatchFigures;
 use pimrust_core::pim::activate::{self, ActivateParams, ActivationTarget};
+use pimrust_core::pim::list::PolicyCache;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use std::sync::Arc;
@@ -64,7 +65,11 @@ async fn run_batch(seed: u64, index: usize) -> BatchFigures {
     sandbox.emulator.set_faults(plan::draw(&mut rng)).unwrap();
     sandbox.emulator.clear_request_log();
     let params = ActivateParams::new(targets.clone(), Some(&format!("reliability batch {index}")));
-    let outcomes = tokio::time::timeout(BATCH_TIME_LIMIT, activate::activate(&sandbox.api, params)).await;
+    let outcomes = tokio::time::timeout(
+        BATCH_TIME_LIMIT,
+        activate::activate(&sandbox.api, &PolicyCache::default(), params),
+    )
+    .await;
     sandbox.emulator.clear_faults();
     let mut figures = match outcomes {
         Ok(Ok(outcomes)) => invariants::check(

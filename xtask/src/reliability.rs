@@ -37,25 +37,29 @@ pub fn reliability() -> Result<(), String> {
     }
 }
 
-/// The ABI's reliability program (its default size) under valgrind; its summary is printed.
+/// The ABI's reliability program (500 cases) under valgrind; its summary is printed.
 fn abi_under_valgrind() -> Result<(), String> {
     if !cfg!(target_os = "linux") {
         println!("xtask: valgrind runs on Linux only; the {ABI_TEST} program was not run under it");
         return Ok(());
     }
-    let Some(package) = package_with_test(ABI_TEST)? else {
-        println!("xtask: no test program named {ABI_TEST} in the workspace yet; the valgrind step was skipped");
-        return Ok(());
-    };
+    let package = package_with_test(ABI_TEST)?.ok_or(format!("no test program named {ABI_TEST} in the workspace"))?;
     let valgrind = on_path("valgrind").ok_or("valgrind is not on PATH (apt-get install valgrind)")?;
     let executable = test_executable(&package, ABI_TEST)?;
     let log = repo_root().join("target").join("valgrind-reliability_abi.log");
     let mut command = Command::new(valgrind);
     command
-        .args(["--error-exitcode=1", "--leak-check=full"])
+        // Only definite leaks fail: the runtime's worker threads are still alive at exit, and valgrind
+        // counts their stacks and thread-locals as "possibly lost".
+        .args([
+            "--error-exitcode=1",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite",
+        ])
         .arg(format!("--log-file={}", log.display()))
         .arg(&executable)
-        .env_remove("PIMRUST_RELIABILITY");
+        .env_remove("PIMRUST_RELIABILITY")
+        .env("PIMRUST_ABI_CASES", "500");
     let outcome = run(&mut command, None);
     let text = std::fs::read_to_string(&log).map_err(|e| format!("cannot read {}: {e}", log.display()))?;
     println!("xtask: valgrind summary of {ABI_TEST} (full log: {}):", log.display());
