@@ -9,7 +9,7 @@ Builds and tests PimRust. Tasks run in Rust (cargo xtask) so they behave the sam
 ./build.ps1 Test      # everything Build does, then all test suites (cargo, xunit, Pester)
 ./build.ps1 Demo      # the main job against the built-in sandbox tenant
 ./build.ps1 Bench     # benchmarks with injected latency (8 to 10 minutes; -Quick: one pair per measure)
-./build.ps1 Reliability  # the reliability suite at full size with its figures, the C ABI under valgrind
+./build.ps1 Reliability  # the reliability suite at full size with its figures, the C ABI under valgrind, Ctrl+C at random points
 ./build.ps1 Package -NativeRoot ./native   # the Gallery .nupkg in out/package/ with all six RIDs
 ./build.ps1 Package -AllowMissingRid       # a local test package with this machine's RID only
 ./build.ps1 Clean

@@ -12,6 +12,10 @@ A Pester 5 module folder or manifest to import; by default the newest installed 
 .PARAMETER Strict
 Runs the suite under Set-StrictMode -Version Latest (and, as always, $ErrorActionPreference = 'Stop').
 
+.PARAMETER TestPath
+One test file (or folder) to run instead of every suite in Pester/ (`cargo xtask reliability` runs
+Interrupt.Tests.ps1 at full size this way).
+
 .PARAMETER RunFolder
 A folder that keeps what the run leaves for `cargo xtask test` to scan for token text: the
 transcript, the $Error records, the test results and the token cache folder of the tests.
@@ -25,6 +29,8 @@ param(
 
     # Run as a strict caller would: Set-StrictMode -Version Latest around the whole suite.
     [switch] $Strict,
+
+    [string] $TestPath,
 
     [string] $RunFolder
 )
@@ -45,7 +51,7 @@ $env:PIMRUST_MODULE_ROOT = (Resolve-Path $ModuleRoot).Path
 $stateParent = if ($RunFolder) { $RunFolder } else { [System.IO.Path]::GetTempPath() }
 $env:PIMRUST_TOKEN_CACHE_DIR = Join-Path -Path $stateParent -ChildPath "pimrust-pester-$PID"
 $configuration = New-PesterConfiguration
-$configuration.Run.Path = $PSScriptRoot
+$configuration.Run.Path = if ($TestPath) { (Resolve-Path $TestPath).Path } else { $PSScriptRoot }
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
 $pass = if ($Strict) { 'strict' } else { 'plain' }

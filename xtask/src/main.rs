@@ -35,7 +35,8 @@ const USAGE: &str =
           roles cold and warm, activating 1 / 5 / 20 roles, in fresh pwsh processes against plain
           Invoke-RestMethod scripts (7 to 9 minutes on 2 busy cores); --quick: one pair per measure
   reliability  the reliability suite at full size: every reliability_* test program with
-          PIMRUST_RELIABILITY=heavy (figures printed), then reliability_abi under valgrind
+          PIMRUST_RELIABILITY=heavy (figures printed), then reliability_abi under valgrind, then
+          build and stop 100 module commands at random points (Pester/Interrupt.Tests.ps1)
   package build, then the Gallery package out/package/PimRust.<version>.nupkg with the native library of
           all six RIDs (from DIR/<rid>/<lib>; this machine's own build for its RID if DIR lacks it), the CHANGELOG.md
           section of the version as release notes; a missing RID fails unless --allow-missing-rid

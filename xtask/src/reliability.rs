@@ -1,10 +1,12 @@
 //! `cargo xtask reliability` (`./build.ps1 Reliability`): the reliability suite at full size. Every
 //! `reliability_*` test program of the workspace runs with `PIMRUST_RELIABILITY=heavy` and prints its
 //! figures; then the C ABI's program (`reliability_abi`) runs again under valgrind, which must report
-//! no error and no leak.
+//! no error and no leak; then the module's Ctrl+C test (`Pester/Interrupt.Tests.ps1`) stops 100
+//! commands at random points.
 
-use crate::run::{cargo, run};
-use crate::tools::{on_path, repo_root};
+use crate::layout::{self, Profile};
+use crate::run::{cargo, pwsh_script, run};
+use crate::tools::{on_path, pester_manifest, repo_root};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
@@ -12,6 +14,9 @@ use std::time::Instant;
 
 /// The test program of the C ABI that valgrind runs.
 const ABI_TEST: &str = "reliability_abi";
+
+/// The Pester file that stops the module's commands at random points (issue 14, R4).
+const INTERRUPT_TEST: &str = "Pester/Interrupt.Tests.ps1";
 
 pub fn reliability() -> Result<(), String> {
     let started = Instant::now();
@@ -28,13 +33,34 @@ pub fn reliability() -> Result<(), String> {
     heavy.env("PIMRUST_RELIABILITY", "heavy");
     let tests = run(&mut heavy, None);
     let valgrind = abi_under_valgrind();
+    let interrupt = interrupt_heavy();
     println!("xtask: reliability run took {:.0} s", started.elapsed().as_secs_f64());
-    match (tests, valgrind) {
-        (Ok(()), Ok(())) => Ok(()),
-        (Err(tests), Ok(())) => Err(tests),
-        (Ok(()), Err(valgrind)) => Err(valgrind),
-        (Err(tests), Err(valgrind)) => Err(format!("{tests}; {valgrind}")),
+    let failures: Vec<String> = [tests, valgrind, interrupt]
+        .into_iter()
+        .filter_map(Result::err)
+        .collect();
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("; "))
     }
+}
+
+/// The module's Ctrl+C test at full size (100 runs), through the runner that `cargo xtask test` uses.
+fn interrupt_heavy() -> Result<(), String> {
+    let module = layout::build(Profile::Release)?;
+    let mut command = pwsh_script("Pester/Invoke-PimRustTests.ps1")?;
+    command
+        .arg("-ModuleRoot")
+        .arg(&module.root)
+        .arg("-TestPath")
+        .arg(INTERRUPT_TEST)
+        .env("PIMRUST_EMULATOR", &module.emulator)
+        .env("PIMRUST_RELIABILITY", "heavy");
+    if let Some(pester) = pester_manifest() {
+        command.arg("-PesterPath").arg(pester);
+    }
+    run(&mut command, None)
 }
 
 /// The ABI's reliability program (500 cases) under valgrind; its summary is printed.
