@@ -214,6 +214,45 @@ fn activate_waits_until_access_is_real() {
 }
 
 #[test]
+fn activating_by_name_reads_only_the_chosen_roles_policy() {
+    let sandbox = Sandbox::start();
+    let is_policy_read = |path: &String| path.contains("roleManagementPolicyAssignments") || path.ends_with("/$batch");
+    sandbox.take_request_paths();
+    let (code, validated) = run_json(sandbox.signed_in().args([
+        "activate",
+        "Contributor",
+        "--scope",
+        "/subscriptions/dfa2a084-766f-4003-8ae1-c4aeb893a99f",
+        "-j",
+        "x",
+        "--validate",
+    ]));
+    assert_eq!(code, 0, "{validated}");
+    let reads: Vec<String> = sandbox
+        .take_request_paths()
+        .into_iter()
+        .filter(is_policy_read)
+        .collect();
+    assert_eq!(reads.len(), 1, "only Contributor's policy, not every role's: {reads:?}");
+    assert!(
+        reads[0].starts_with("/arm/subscriptions/dfa2a084-766f-4003-8ae1-c4aeb893a99f/"),
+        "{reads:?}"
+    );
+
+    let (code, listed) = run_json(sandbox.signed_in().args(["list"]));
+    assert_eq!(code, 0, "{listed}");
+    assert!(
+        sandbox
+            .take_request_paths()
+            .iter()
+            .filter(|p| is_policy_read(p))
+            .count()
+            > 1,
+        "a listing shows every role's requirements, so it reads their policies"
+    );
+}
+
+#[test]
 fn exit_codes_say_failed_pending_and_validated() {
     let sandbox = Sandbox::start();
     let (code, failed) = run_json(sandbox.signed_in().args(["activate", "User Administrator"]));

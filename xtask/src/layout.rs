@@ -113,6 +113,45 @@ pub fn build(profile: Profile) -> Result<Module, String> {
     assemble(profile, &assemblies)
 }
 
+/// The cargo profile of the native library that ships (Cargo.toml `[profile.dist]`). Tests build with
+/// `release`, which links far faster; the package, the install test and the benchmark use this one.
+const DIST_PROFILE: &str = "dist";
+
+/// Builds the native library as it ships and puts it in place of the one in `module_root`.
+pub fn use_shipped_native(module_root: &Path) -> Result<(), String> {
+    // pimrust-ffi is an rlib too (its tests link it), and cargo applies no LTO to a crate it also
+    // builds as an rlib: building the cdylib alone is what makes the profile's LTO happen.
+    run(
+        &mut cargo(&[
+            "rustc",
+            "--locked",
+            "--profile",
+            DIST_PROFILE,
+            "--package",
+            "pimrust-ffi",
+            "--crate-type",
+            "cdylib",
+        ]),
+        None,
+    )?;
+    let file_name = native_file_name(&host_rid());
+    let built = repo_root().join("target").join(DIST_PROFILE).join(file_name);
+    copy(
+        &built,
+        &module_root
+            .join("runtimes")
+            .join(host_rid())
+            .join("native")
+            .join(file_name),
+    )?;
+    let size = std::fs::metadata(&built).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "xtask: {file_name} of the {DIST_PROFILE} profile in {} ({size} bytes)",
+        module_root.display()
+    );
+    Ok(())
+}
+
 fn assemble(profile: Profile, assemblies: &Path) -> Result<Module, String> {
     let root = repo_root().join("out").join("PimRust").join(VERSION);
     if root.exists() {

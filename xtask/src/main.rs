@@ -33,12 +33,14 @@ const USAGE: &str =
   bench   list / activate / wait benchmarks of the core against the sandbox with 100 ms injected
           latency, then the module as users run it (tools/bench): import, first call, listing 30
           roles cold and warm, activating 1 / 5 / 20 roles, in fresh pwsh processes against plain
-          Invoke-RestMethod scripts (7 to 9 minutes on 2 busy cores); --quick: one pair per measure
+          Invoke-RestMethod scripts, with the native library as it ships (dist profile) (7 to 9 minutes
+          on 2 busy cores); --quick: one pair per measure
   reliability  the reliability suite at full size: every reliability_* test program with
           PIMRUST_RELIABILITY=heavy (figures printed), then reliability_abi under valgrind, then
           build and stop 100 module commands at random points (Pester/Interrupt.Tests.ps1)
   package build, then the Gallery package out/package/PimRust.<version>.nupkg with the native library of
-          all six RIDs (from DIR/<rid>/<lib>; this machine's own build for its RID if DIR lacks it), the CHANGELOG.md
+          all six RIDs (from DIR/<rid>/<lib>; built here with the dist profile for this machine's RID if DIR
+          lacks it), the CHANGELOG.md
           section of the version as release notes; a missing RID fails unless --allow-missing-rid
           (a local test package, never to be published)
   clean   remove build output";
@@ -106,6 +108,7 @@ fn bench(profile: layout::Profile, quick: bool) -> Result<(), String> {
         None,
     )?;
     let module = layout::build(profile)?;
+    layout::use_shipped_native(&module.root)?;
     let pwsh = tools::pwsh()?;
     let mut command = std::process::Command::new(&pwsh);
     command

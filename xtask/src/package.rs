@@ -1,7 +1,7 @@
 //! `cargo xtask package`: the Gallery package (out/package/PimRust.<version>.nupkg) of the assembled module,
 //! with runtimes/<rid>/native/<lib> for every RID in layout::RIDS and the release notes in its manifest.
 //! The native libraries of other RIDs come from `--native-root DIR`, laid out as `DIR/<rid>/<lib>` (what
-//! the release workflow downloads); this machine's own build fills in its RID when DIR lacks it.
+//! the release workflow downloads); when DIR lacks this machine's RID, it is built here with the `dist` profile.
 
 use crate::layout::{self, RIDS, VERSION, copy, create_dir, host_rid, native_file_name};
 use crate::tools::repo_root;
@@ -49,6 +49,14 @@ pub fn package_module(assembled: &Path, options: &Options) -> Result<PathBuf, St
         std::fs::remove_dir_all(&staging).map_err(|e| format!("cannot clear {}: {e}", staging.display()))?;
     }
     copy_tree(assembled, &staging)?;
+    let host_file = native_file_name(&host_rid());
+    let host_given = options
+        .native_root
+        .as_ref()
+        .is_some_and(|root| root.join(host_rid()).join(host_file).is_file());
+    if !host_given {
+        layout::use_shipped_native(&staging)?;
+    }
 
     let mut shipped = Vec::new();
     let mut missing = Vec::new();
@@ -62,7 +70,7 @@ pub fn package_module(assembled: &Path, options: &Options) -> Result<PathBuf, St
                 copy(&source, &target)?;
                 shipped.push(format!("{rid} (from {})", source.display()));
             }
-            _ if rid == host_rid() && target.is_file() => shipped.push(format!("{rid} (built here)")),
+            _ if rid == host_rid() && target.is_file() => shipped.push(format!("{rid} (built here, dist profile)")),
             given => missing.push(match given {
                 Some(source) => format!("{rid} (no {})", source.display()),
                 None => format!("{rid} (no --native-root given)"),

@@ -22,6 +22,8 @@ struct Options {
     start_at: Option<chrono::DateTime<chrono::Utc>>,
     validate: bool,
     deactivate: bool,
+    /// The roles came from a listing with their policies (else the core reads the chosen ones').
+    policies_listed: bool,
 }
 
 pub fn activate(context: &mut Context, args: Activate) -> Result<Exit, CallError> {
@@ -29,7 +31,9 @@ pub fn activate(context: &mut Context, args: Activate) -> Result<Exit, CallError
         pick::check_terminal()?;
     }
     wait::check_interval(args.interval)?;
-    let listed = listing(context, false, &args.filter)?;
+    // Named roles are resolved without policies; the core then reads only the chosen roles' ones.
+    // The picker shows each role's requirements, so it needs them all.
+    let listed = listing(context, false, &args.filter, args.pick)?;
     context.session.feedback.done();
     let mut options = Options {
         justification: args.justification,
@@ -39,6 +43,7 @@ pub fn activate(context: &mut Context, args: Activate) -> Result<Exit, CallError
         start_at: args.start_at,
         validate: args.validate,
         deactivate: false,
+        policies_listed: args.pick,
     };
     let (roles, errors) = if args.pick {
         let roles = pick::pick(&listed.roles, &args.filter.scope)?;
@@ -55,7 +60,7 @@ pub fn activate(context: &mut Context, args: Activate) -> Result<Exit, CallError
 }
 
 pub fn deactivate(context: &mut Context, args: Deactivate) -> Result<Exit, CallError> {
-    let listed = listing(context, true, &args.filter)?;
+    let listed = listing(context, true, &args.filter, false)?;
     let (roles, errors) = choose(&listed.roles, &args.names, &args.filter.scope, "active");
     let options = Options {
         justification: None,
@@ -65,6 +70,7 @@ pub fn deactivate(context: &mut Context, args: Deactivate) -> Result<Exit, CallE
         start_at: None,
         validate: false,
         deactivate: true,
+        policies_listed: false,
     };
     let (requests, interrupted) = submit(context, &roles, &options)?;
     Ok(finish(context, &requests, &errors, interrupted))
@@ -86,6 +92,7 @@ fn submit(
         "validateOnly": options.validate,
         "deactivate": options.deactivate,
         "interactive": context.session.interactive,
+        "readPolicies": !options.policies_listed,
     });
     let optional = [
         ("justification", options.justification.clone()),

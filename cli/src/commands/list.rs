@@ -18,10 +18,15 @@ pub struct Listing {
 }
 
 /// Lists eligible (or active) roles of `filter`'s kinds; a kind that could not be listed is a warning.
-pub fn listing(context: &mut Context, active: bool, filter: &Filter) -> Result<Listing, CallError> {
+pub fn listing(
+    context: &mut Context,
+    active: bool,
+    filter: &Filter,
+    with_policies: bool,
+) -> Result<Listing, CallError> {
     context.connect()?;
     let kinds: Vec<&str> = filter.kind.iter().map(|k| k.core_name()).collect();
-    let mut params = json!({"interactive": context.session.interactive});
+    let mut params = json!({"interactive": context.session.interactive, "skipPolicies": !with_policies});
     if !kinds.is_empty() {
         params["kinds"] = json!(kinds);
     }
@@ -97,7 +102,7 @@ pub fn error(kind: ErrorKind, message: &str) -> Value {
 }
 
 pub fn run(context: &mut Context, options: List) -> Result<Exit, CallError> {
-    let listed = listing(context, options.active, &options.filter)?;
+    let listed = listing(context, options.active, &options.filter, true)?;
     let what = if options.active { "active" } else { "eligible" };
     let (roles, errors) = choose(&listed.roles, &options.name, &options.filter.scope, what);
     context.session.feedback.done();

@@ -93,6 +93,26 @@ impl Sandbox {
         answer["access_token"].as_str().unwrap().to_string()
     }
 
+    /// The paths of the requests the emulator has answered since the last call, which clears its log.
+    pub fn take_request_paths(&self) -> Vec<String> {
+        let url = format!("{}/_emulator/requests", self.url);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let client = reqwest::Client::new();
+            let log: Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+            client.delete(&url).send().await.unwrap();
+            log["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|entry| entry["path"].as_str().unwrap().to_string())
+                .collect()
+        })
+    }
+
     /// The environment of `pimrust` against this sandbox (`None`: removed): no colour, 80 columns,
     /// this test's token cache, and the access tokens when `signed_in`.
     fn environment(&self, signed_in: bool) -> Vec<(&'static str, Option<String>)> {
