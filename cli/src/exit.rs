@@ -31,9 +31,12 @@ impl Exit {
 }
 
 pub const EXIT_CODES_HELP: &str = "Exit codes:
-  0    success: every role activated, already active, validated or deactivated (or listed)
-  1    some failed: refused by policy, not found, denied, or a request ended without access
+  0    success: every role activated, already active, validated or
+       deactivated (or listed)
+  1    some failed: refused by policy, not found, denied, or a request
+       ended without access
   2    usage error (bad option or value; --pick without a terminal)
-  3    some pending: waiting for approval, provisioning or a scheduled start (and none failed)
+  3    some pending: waiting for approval, provisioning or a scheduled
+       start (and none failed)
   4    not signed in, and no sign-in was possible (run `pimrust login`)
   130  interrupted (Ctrl+C); what had finished was printed";

@@ -27,7 +27,7 @@ fn bare() -> assert_cmd::Command {
 
 #[test]
 fn help_documents_every_subcommand_and_the_exit_codes() {
-    let (code, help, _) = run(bare().arg("--help"));
+    let (code, help, _) = run(bare().env("COLUMNS", "80").arg("--help"));
     assert_eq!(code, 0);
     for subcommand in SUBCOMMANDS {
         assert!(help.contains(subcommand), "{subcommand} missing from:\n{help}");
@@ -42,6 +42,14 @@ fn help_documents_every_subcommand_and_the_exit_codes() {
     ] {
         assert!(help.contains(line), "'{line}' missing from:\n{help}");
     }
+    let exit_codes = &help[help.find("Exit codes:").unwrap()..];
+    assert!(
+        exit_codes
+            .lines()
+            .skip(1)
+            .all(|line| line.starts_with("  ") && line.len() <= 80),
+        "the exit codes fit 80 columns with their own indentation:\n{exit_codes}"
+    );
     for subcommand in SUBCOMMANDS {
         let (code, help, _) = run(bare().args([subcommand, "--help"]));
         assert_eq!(code, 0, "{subcommand} --help");
