@@ -142,7 +142,7 @@ fn short_duration(iso: Option<&str>) -> String {
 }
 
 /// `2026-12-02T19:04:05Z` → `2026-12-02 19:04Z` (UTC, to the minute).
-fn short_time(text: Option<&str>) -> String {
+pub fn short_time(text: Option<&str>) -> String {
     let Some(text) = text else { return String::new() };
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%MZ").to_string())

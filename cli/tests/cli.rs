@@ -389,6 +389,21 @@ fn login_keeps_the_sign_in_for_the_next_run_and_logout_forgets_it() {
     assert_eq!(status["account"], "adele@contoso.onmicrosoft.com");
     let text = status.to_string();
     assert!(!text.contains("eyJ"), "never a token: {text}");
+    let (code, shown, _) = run(sandbox.command().arg("status"));
+    assert_eq!(code, 0, "{shown}");
+    let graph = shown
+        .lines()
+        .find(|line| line.starts_with("Token:       Microsoft Graph until "))
+        .unwrap_or_else(|| panic!("no Graph token line in:\n{shown}"));
+    let until = graph["Token:       Microsoft Graph until ".len()..]
+        .split(" [")
+        .next()
+        .unwrap();
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(until, "%Y-%m-%d %H:%MZ").is_ok(),
+        "expiry to the minute, in UTC: {graph}"
+    );
+    assert!(!shown.contains("eyJ"), "never a token: {shown}");
 
     // login signs in to Azure Resource Manager too: Azure roles list without a prompt.
     let (code, listed) = run_json(

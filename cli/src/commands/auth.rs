@@ -4,7 +4,7 @@
 use super::Context;
 use crate::args::{Login, Logout};
 use crate::exit::Exit;
-use crate::output::print_json;
+use crate::output::{print_json, short_time};
 use crate::session::CallError;
 use serde_json::{Value, json};
 
@@ -121,7 +121,7 @@ fn show_status(context: &Context, status: &Value) {
         out!(
             "Token:       {} until {} [{}]{step_up}",
             token["resource"].as_str().unwrap_or("?"),
-            token["expiresOn"].as_str().unwrap_or("?"),
+            short_time(Some(token["expiresOn"].as_str().unwrap_or("?"))),
             token["source"].as_str().unwrap_or("?"),
         );
     }
