@@ -247,6 +247,23 @@ fn activating_by_name_reads_only_the_chosen_roles_policy() {
         "{reads:?}"
     );
 
+    let (code, outside) = run_json(sandbox.signed_in().args([
+        "activate",
+        "Global Reader",
+        "--scope",
+        "/subscriptions/dfa2a084-766f-4003-8ae1-c4aeb893a99f",
+        "-j",
+        "x",
+        "--validate",
+    ]));
+    assert_eq!(code, 1, "a name outside the scope given is not activated: {outside}");
+    assert_eq!(outside["requests"], serde_json::json!([]), "{outside}");
+    assert_eq!(
+        outside["errors"][0]["message"],
+        "No eligible role is named 'Global Reader' within --scope; it is eligible at /.",
+    );
+    sandbox.take_request_paths();
+
     let (code, listed) = run_json(sandbox.signed_in().args(["list"]));
     assert_eq!(code, 0, "{listed}");
     assert!(

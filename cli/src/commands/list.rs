@@ -72,19 +72,26 @@ pub fn choose<'a>(
             .filter(|r| select::name_matches(r, pattern))
             .collect();
         if found.is_empty() && !select::has_wildcards(pattern) {
+            let elsewhere: Vec<&str> = roles
+                .iter()
+                .filter(|r| select::name_matches(r, pattern))
+                .map(|r| r.scope.as_str())
+                .collect();
             let similar = select::similar_names(&in_scope, pattern);
-            let hint = if similar.is_empty() {
-                String::new()
+            let message = if !elsewhere.is_empty() {
+                format!(
+                    "No {what} role is named '{pattern}' within --scope; it is {what} at {}.",
+                    elsewhere.join(", ")
+                )
+            } else if similar.is_empty() {
+                format!("No {what} role is named '{pattern}'.")
             } else {
                 format!(
-                    " Similar: {}. Use wildcards (e.g. '*{pattern}*') to match several.",
+                    "No {what} role is named '{pattern}'. Similar: {}. Use wildcards (e.g. '*{pattern}*') to match several.",
                     similar.join(", ")
                 )
             };
-            errors.push(error(
-                ErrorKind::RoleNotFound,
-                &format!("No {what} role is named '{pattern}'.{hint}"),
-            ));
+            errors.push(error(ErrorKind::RoleNotFound, &message));
         }
         for role in found {
             if !chosen.iter().any(|c| c.key.eq_ignore_ascii_case(&role.key)) {
