@@ -273,9 +273,12 @@ fn cancels(export: &str, call: extern "C" fn(u64, u64) -> PimStatus) {
         }
         let live_handle = matches!(handle, Handle::Live);
         if live && live_handle && export == "pim_op_release" {
-            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            // Generous, and sleeping between looks: under valgrind, which runs one thread at a time, a
+            // busy loop here starves the runtime thread that retires the op.
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
             while pim_op_wait(shared().0, op, 1) != PimStatus::UnknownOp {
                 assert!(std::time::Instant::now() < deadline, "a released op was never retired");
+                std::thread::sleep(Duration::from_millis(5));
             }
         } else if live && live_handle {
             let envelope = shared().finish(op, Duration::ZERO);

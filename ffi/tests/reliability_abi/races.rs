@@ -100,7 +100,7 @@ fn drain(client: u64, ops: &[u64]) {
     for &op in ops {
         assert_defined(pim_op_release(client, op));
     }
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let mut out = empty();
         assert_eq!(unsafe { pim_client_info(client, &mut out) }, PimStatus::Ok);
