@@ -67,6 +67,17 @@ Describe 'Selecting roles' {
         }
     }
 
+    Context '-Name with -Scope' {
+        It 'says where a name outside -Scope is eligible, and activates nothing for it' {
+            $out = @(Invoke-PimActivation -Name 'Global Reader' -Scope '/subscriptions/dfa2a084-766f-4003-8ae1-c4aeb893a99f' -Justification x -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $out | Should -BeNullOrEmpty
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'PimRust.RoleNotFound*'
+            $problems[0].Exception.Message | Should -Be "No eligible role is named 'Global Reader' within -Scope; it is eligible at /."
+            Get-WriteRequestCount $sandbox | Should -Be 0
+        }
+    }
+
     Context 'objects that lost their type' {
         It 'activates exactly the role at the scope a Select-Object projection names' {
             Get-PimEligibleRole -Name Reader -Scope rg-web-dev | Select-Object RoleName, Scope, Kind |

@@ -79,9 +79,10 @@ public abstract class RoleBatchCommand : PimCmdlet
 
     private List<PimRole> Named()
     {
-        List<PimRole> listed = RoleSelector.InScopes(List(Kind ?? Array.Empty<string>()), Scope);
+        IReadOnlyList<PimRole> all = List(Kind ?? Array.Empty<string>());
+        List<PimRole> listed = RoleSelector.InScopes(all, Scope);
         return Name!
-            .SelectMany(pattern => RoleSelector.Named(this, listed, pattern, What))
+            .SelectMany(pattern => RoleSelector.Named(this, listed, pattern, What, all))
             .DistinctBy(role => role.Key, StringComparer.OrdinalIgnoreCase)
             .ToList();
     }

@@ -35,14 +35,19 @@ internal static class RoleSelector
 
     /// <summary>
     /// The roles named <paramref name="pattern"/>; a plain name that matches nothing is a non-terminating
-    /// PimRust.RoleNotFound error with the similar names.
+    /// PimRust.RoleNotFound error with the similar names, or with the scopes where the name exists when
+    /// <paramref name="roles"/> were limited to -Scope and <paramref name="unscoped"/> holds them all.
     /// </summary>
-    public static List<T> Named<T>(PimCmdlet cmdlet, IReadOnlyList<T> roles, string pattern, string what) where T : PimRole
+    public static List<T> Named<T>(PimCmdlet cmdlet, IReadOnlyList<T> roles, string pattern, string what, IReadOnlyList<T>? unscoped = null) where T : PimRole
     {
         List<T> found = roles.Where(role => NameMatches(role, pattern)).ToList();
         if (found.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
         {
-            cmdlet.WriteError(PimErrors.Create(cmdlet, CoreRules.Errors.RoleNotFound, $"No {what} role is named '{pattern}'.{SimilarHint(roles, pattern)}", pattern));
+            string[] elsewhere = (unscoped ?? Array.Empty<T>()).Where(role => NameMatches(role, pattern)).Select(role => role.Scope).ToArray();
+            string message = elsewhere.Length > 0
+                ? $"No {what} role is named '{pattern}' within -Scope; it is {what} at {string.Join(", ", elsewhere)}."
+                : $"No {what} role is named '{pattern}'.{SimilarHint(roles, pattern)}";
+            cmdlet.WriteError(PimErrors.Create(cmdlet, CoreRules.Errors.RoleNotFound, message, pattern));
         }
         return found;
     }
