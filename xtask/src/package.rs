@@ -49,14 +49,6 @@ pub fn package_module(assembled: &Path, options: &Options) -> Result<PathBuf, St
         std::fs::remove_dir_all(&staging).map_err(|e| format!("cannot clear {}: {e}", staging.display()))?;
     }
     copy_tree(assembled, &staging)?;
-    let host_file = native_file_name(&host_rid());
-    let host_given = options
-        .native_root
-        .as_ref()
-        .is_some_and(|root| root.join(host_rid()).join(host_file).is_file());
-    if !host_given {
-        layout::use_shipped_native(&staging)?;
-    }
 
     let mut shipped = Vec::new();
     let mut missing = Vec::new();
@@ -70,7 +62,10 @@ pub fn package_module(assembled: &Path, options: &Options) -> Result<PathBuf, St
                 copy(&source, &target)?;
                 shipped.push(format!("{rid} (from {})", source.display()));
             }
-            _ if rid == host_rid() && target.is_file() => shipped.push(format!("{rid} (built here, dist profile)")),
+            _ if rid == host_rid() => {
+                layout::use_shipped_native(&staging)?;
+                shipped.push(format!("{rid} (built here, dist profile)"));
+            }
             given => missing.push(match given {
                 Some(source) => format!("{rid} (no {})", source.display()),
                 None => format!("{rid} (no --native-root given)"),

@@ -22,8 +22,8 @@ struct Options {
     start_at: Option<chrono::DateTime<chrono::Utc>>,
     validate: bool,
     deactivate: bool,
-    /// The roles came from a listing with their policies (else the core reads the chosen ones').
-    policies_listed: bool,
+    /// The roles were listed without their policies: the core reads the chosen roles' ones.
+    read_policies: bool,
 }
 
 pub fn activate(context: &mut Context, args: Activate) -> Result<Exit, CallError> {
@@ -43,7 +43,7 @@ pub fn activate(context: &mut Context, args: Activate) -> Result<Exit, CallError
         start_at: args.start_at,
         validate: args.validate,
         deactivate: false,
-        policies_listed: args.pick,
+        read_policies: !args.pick,
     };
     let (roles, errors) = if args.pick {
         let roles = pick::pick(&listed.roles, &args.filter.scope)?;
@@ -70,7 +70,7 @@ pub fn deactivate(context: &mut Context, args: Deactivate) -> Result<Exit, CallE
         start_at: None,
         validate: false,
         deactivate: true,
-        policies_listed: false,
+        read_policies: false,
     };
     let (requests, interrupted) = submit(context, &roles, &options)?;
     Ok(finish(context, &requests, &errors, interrupted))
@@ -92,7 +92,7 @@ fn submit(
         "validateOnly": options.validate,
         "deactivate": options.deactivate,
         "interactive": context.session.interactive,
-        "readPolicies": !options.policies_listed,
+        "readPolicies": options.read_policies,
     });
     let optional = [
         ("justification", options.justification.clone()),

@@ -75,11 +75,7 @@ impl Sandbox {
     /// An access token for `resource` (`graph` or `arm`), minted by the emulator.
     pub fn token(&self, resource: &str) -> String {
         let url = format!("{}/_emulator/tokens", self.url);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let answer: Value = runtime.block_on(async {
+        let answer: Value = block_on(async {
             reqwest::Client::new()
                 .post(url)
                 .json(&json!({"resource": resource}))
@@ -96,11 +92,7 @@ impl Sandbox {
     /// The paths of the requests the emulator has answered since the last call, which clears its log.
     pub fn take_request_paths(&self) -> Vec<String> {
         let url = format!("{}/_emulator/requests", self.url);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
+        block_on(async {
             let client = reqwest::Client::new();
             let log: Value = client.get(&url).send().await.unwrap().json().await.unwrap();
             client.delete(&url).send().await.unwrap();
@@ -172,6 +164,15 @@ impl Drop for Sandbox {
 }
 
 /// Runs `command` and returns its exit code, stdout and stderr.
+/// Runs one call to the emulator's control plane from a synchronous test.
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
 pub fn run(command: &mut Command) -> (i32, String, String) {
     let output = command.output().unwrap();
     (
